@@ -1,0 +1,92 @@
+"""From an area file's zones and exclusions to the fence the autopilot will hold.
+
+Adjacent community blocks share edges; the vehicle may cross those, so the selected zones are dissolved
+into one inclusion outline (tiny gaps and slivers between hand-drawn blocks closed). Exclusions near
+the zones (the river border, a helipad) are kept whole: the autopilot must know them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from geofence.areas import Area, AreaCircle, AreaPolygon, Role, Shape
+from geofence.errors import AreaError
+from geofence.fence import Fence, FenceCircle, FencePolygon, circle_polygon
+from geofence.frames import LatLon, LocalFrame
+
+#: Gaps narrower than this between zones drawn by hand are closed when zones are dissolved.
+SLIVER_M = 0.5
+#: Exclusions further than this from every selected zone are left out of the fence.
+EXCLUSION_REACH_M = 2_000.0
+
+
+def shape_in_frame(shape: Shape, frame: LocalFrame) -> Polygon:
+    """A zone or exclusion as a local polygon (circles conservative for their role)."""
+    if isinstance(shape, AreaCircle):
+        e, n = frame.geodetic2enu(shape.center.lat_deg, shape.center.lon_deg)
+        return circle_polygon(e, n, shape.radius_m, outer=shape.role is Role.EXCLUSION)
+    return Polygon([frame.geodetic2enu(v.lat_deg, v.lon_deg) for v in shape.exterior])
+
+
+def polygons_of(geometry: BaseGeometry) -> list[Polygon]:
+    """The polygons in a Polygon, MultiPolygon or collection, dropping lines and points."""
+    if isinstance(geometry, Polygon):
+        return [] if geometry.is_empty else [geometry]
+    if isinstance(geometry, MultiPolygon):
+        return list(geometry.geoms)
+    return [g for part in getattr(geometry, "geoms", []) for g in polygons_of(part)]
+
+
+def select_zones(area: Area, names: Sequence[str]) -> tuple[Shape, ...]:
+    """The named zones; an unknown name is an error that lists the file's zones."""
+    known = area.zone_names()
+    for name in names:
+        if name not in known:
+            listing = ", ".join(repr(k) for k in known) or "none"
+            raise AreaError(f"has no zone named {name!r}; its zones are: {listing}",
+                            path=area.source)
+    return area.zones_named(names) if names else area.zones
+
+
+def fence_from_area(
+    area: Area,
+    zones: Sequence[Shape],
+    frame: LocalFrame,
+    *,
+    ceiling_rel_m: float,
+    margin_m: float,
+) -> Fence:
+    """The fence for patrolling `zones`: their dissolved outline minus the exclusions near them."""
+    local_zones = [shape_in_frame(z, frame) for z in zones]
+    dissolved = shapely.union_all(local_zones).buffer(SLIVER_M, join_style="mitre")
+    dissolved = dissolved.buffer(-SLIVER_M, join_style="mitre")
+    polygons: list[FencePolygon] = []
+    reach = shapely.union_all(local_zones).buffer(EXCLUSION_REACH_M)
+    exclusions: list[Shape] = [
+        s for s in area.exclusions if shape_in_frame(s, frame).intersects(reach)
+    ]
+    for part in polygons_of(dissolved):
+        polygons.append(_fence_polygon(part.exterior.coords, frame, inclusion=True))
+        for k, hole in enumerate(part.interiors):
+            exclusions.append(AreaPolygon(f"gap {k}", Role.EXCLUSION, _ring(hole.coords, frame)))
+    circles: list[FenceCircle] = []
+    for shape in exclusions:
+        if isinstance(shape, AreaCircle):
+            circles.append(FenceCircle(shape.center, shape.radius_m, inclusion=False))
+        else:
+            polygons.append(FencePolygon.clockwise(shape.exterior, inclusion=False))
+    return Fence(tuple(polygons), tuple(circles), ceiling_rel_m=ceiling_rel_m, margin_m=margin_m,
+                 breach_return=area.breach_return)
+
+
+def _ring(coords: Iterable[tuple[float, float]], frame: LocalFrame) -> tuple[LatLon, ...]:
+    points = list(coords)
+    return tuple(frame.enu2geodetic(e, n) for e, n in points[:-1])
+
+
+def _fence_polygon(coords: Iterable[tuple[float, float]], frame: LocalFrame, *, inclusion: bool) -> FencePolygon:
+    return FencePolygon.clockwise(_ring(coords, frame), inclusion)

@@ -1,0 +1,191 @@
+"""The fence: where the vehicle may fly, as the autopilot will enforce it, and queries on it.
+
+`Fence` is plain data in WGS84 (what is uploaded and written to files). `LocalFence` is the same fence
+in a `LocalFrame`, as prepared shapely geometry, for the planner's and the controller's questions:
+is this point inside, how far is it from the nearest boundary, where may the vehicle fly keeping a
+margin. Build a `LocalFence` once and reuse it: preparing the geometry is the expensive part.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import shapely
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from geofence.errors import FenceError
+from geofence.frames import GeoPoint, LatLon, LocalFrame
+
+#: Arc segments per quarter circle when circles and margins are turned into polygons.
+QUAD_SEGS = 16
+#: Chords of a polygonised arc cut inside it; scaling the radius by this keeps them outside. GEOS
+#: spaces arc vertices up to about twice the nominal 90/QUAD_SEGS degrees apart (measured), so the
+#: scale allows for chords of twice that angle.
+_CHORD_SCALE = 1.0 / math.cos(math.pi / (2 * QUAD_SEGS))
+#: Extra clearance so that points computed on the free-space boundary are never short of the margin.
+SAFETY_EPS_M = 0.002
+
+Geometry = Polygon | MultiPolygon
+
+
+@dataclass(frozen=True, slots=True)
+class FencePolygon:
+    """An inclusion or exclusion polygon, vertices clockwise (as QGroundControl and PX4 keep them)."""
+
+    vertices: tuple[LatLon, ...]
+    inclusion: bool
+
+    def __post_init__(self) -> None:
+        if len(self.vertices) < 3:
+            raise ValueError(f"a fence polygon needs >= 3 vertices, got {len(self.vertices)}")
+
+    @classmethod
+    def clockwise(cls, vertices: tuple[LatLon, ...], inclusion: bool) -> FencePolygon:
+        """The polygon with its vertices put in clockwise order."""
+        return cls(vertices if _signed_area(vertices) <= 0 else vertices[::-1], inclusion)
+
+
+@dataclass(frozen=True, slots=True)
+class FenceCircle:
+    """An inclusion or exclusion circle."""
+
+    center: LatLon
+    radius_m: float
+    inclusion: bool
+
+    def __post_init__(self) -> None:
+        if not (self.radius_m > 0 and math.isfinite(self.radius_m)):
+            raise ValueError(f"radius_m > 0, got {self.radius_m}")
+
+
+@dataclass(frozen=True, slots=True)
+class RallyPoint:
+    """A point to return to (rally point, fence breach return), altitude above home."""
+
+    lat_deg: float
+    lon_deg: float
+    alt_rel_m: float
+
+    def __post_init__(self) -> None:
+        LatLon(self.lat_deg, self.lon_deg)  # validates the ranges
+
+
+@dataclass(frozen=True, slots=True)
+class Fence:
+    """Horizontal inclusion/exclusion shapes, an altitude ceiling above home and a planning margin."""
+
+    polygons: tuple[FencePolygon, ...] = ()
+    circles: tuple[FenceCircle, ...] = ()
+    ceiling_rel_m: float = 90.0
+    margin_m: float = 0.0
+    breach_return: RallyPoint | None = None
+
+    def __post_init__(self) -> None:
+        if not (self.ceiling_rel_m > 0):
+            raise ValueError(f"ceiling_rel_m > 0, got {self.ceiling_rel_m}")
+        if not (self.margin_m >= 0):
+            raise ValueError(f"margin_m >= 0, got {self.margin_m}")
+
+    @property
+    def has_inclusion(self) -> bool:
+        return any(p.inclusion for p in self.polygons) or any(c.inclusion for c in self.circles)
+
+    def in_frame(self, frame: LocalFrame) -> LocalFence:
+        """This fence as prepared geometry in `frame`."""
+        return LocalFence.build(self, frame)
+
+
+def _signed_area(vertices: tuple[LatLon, ...]) -> float:
+    total = 0.0
+    for a, b in zip(vertices, vertices[1:] + vertices[:1], strict=True):
+        total += a.lon_deg * b.lat_deg - b.lon_deg * a.lat_deg
+    return total / 2.0
+
+
+def circle_polygon(center_e: float, center_n: float, radius_m: float, *, outer: bool) -> Polygon:
+    """A polygonised circle: inscribed (inside the true circle) or circumscribed (`outer`)."""
+    scale = _CHORD_SCALE if outer else 1.0
+    return Point(center_e, center_n).buffer(radius_m * scale, quad_segs=QUAD_SEGS)
+
+
+def erode(geometry: BaseGeometry, margin_m: float) -> BaseGeometry:
+    """Points at least `margin_m` inside `geometry`, even where arcs are turned into chords."""
+    if margin_m <= 0:
+        return geometry
+    return geometry.buffer(-(margin_m * _CHORD_SCALE + SAFETY_EPS_M), quad_segs=QUAD_SEGS)
+
+
+def dilate(geometry: BaseGeometry, margin_m: float) -> BaseGeometry:
+    """Points within `margin_m` of `geometry`, the polygonised arcs kept outside the true ones."""
+    if margin_m <= 0:
+        return geometry
+    return geometry.buffer(margin_m * _CHORD_SCALE + SAFETY_EPS_M, quad_segs=QUAD_SEGS)
+
+
+@dataclass(frozen=True)
+class LocalFence:
+    """A fence in a local ENU frame: the allowed region and prepared queries on it."""
+
+    fence: Fence
+    frame: LocalFrame
+    allowed: BaseGeometry
+    inclusion: BaseGeometry
+    exclusion: BaseGeometry
+    _boundary: BaseGeometry = field(repr=False)
+
+    @classmethod
+    def build(cls, fence: Fence, frame: LocalFrame) -> LocalFence:
+        inc: list[Polygon] = []
+        exc: list[Polygon] = []
+        for poly in fence.polygons:
+            ring = Polygon([frame.geodetic2enu(v.lat_deg, v.lon_deg) for v in poly.vertices])
+            (inc if poly.inclusion else exc).append(ring)
+        for circle in fence.circles:
+            e, n = frame.geodetic2enu(circle.center.lat_deg, circle.center.lon_deg)
+            shape = circle_polygon(e, n, circle.radius_m, outer=not circle.inclusion)
+            (inc if circle.inclusion else exc).append(shape)
+        inclusion = shapely.union_all(inc) if inc else Polygon()
+        exclusion = shapely.union_all(exc) if exc else Polygon()
+        allowed = inclusion.difference(exclusion) if exc else inclusion
+        shapely.prepare(allowed)
+        boundary = allowed.boundary
+        shapely.prepare(boundary)
+        return cls(fence, frame, allowed, inclusion, exclusion, boundary)
+
+    def contains(self, east_m: float, north_m: float) -> bool:
+        """True when the point is inside the allowed region (boundary included)."""
+        return bool(shapely.intersects_xy(self.allowed, east_m, north_m))
+
+    def clearance_m(self, east_m: float, north_m: float) -> float:
+        """Distance to the nearest fence boundary: positive inside, negative outside."""
+        distance_m = float(self._boundary.distance(Point(east_m, north_m)))
+        return distance_m if self.contains(east_m, north_m) else -distance_m
+
+    def line_clearance_m(self, points: list[tuple[float, float]]) -> float:
+        """The smallest clearance along a path: negative when any part leaves the fence."""
+        line = LineString(points) if len(points) > 1 else Point(points[0])
+        distance_m = float(self._boundary.distance(line))
+        return distance_m if self.allowed.covers(line) else -distance_m
+
+    def free_space(self, margin_m: float | None = None) -> BaseGeometry:
+        """Where the vehicle may be and keep `margin_m` (default: the fence's margin) clearance."""
+        return erode(self.allowed, self.fence.margin_m if margin_m is None else margin_m)
+
+    def contains_geo(self, point: LatLon) -> bool:
+        return self.contains(*self.frame.geodetic2enu(point.lat_deg, point.lon_deg))
+
+
+def check_home_inside(local: LocalFence, home: GeoPoint) -> None:
+    """Autopilots refuse to arm when home is outside the fence: say so before anything is sent."""
+    e, n = local.frame.geodetic2enu(home.lat_deg, home.lon_deg)
+    if local.contains(e, n):
+        return
+    where = f"{home.lat_deg:.6f}, {home.lon_deg:.6f}"
+    if local.exclusion.intersects(Point(e, n)):
+        raise FenceError(f"home ({where}) lies inside an exclusion area; the autopilot will not "
+                         "arm: move home out of the no-fly area")
+    gap_m = -local.clearance_m(e, n)
+    raise FenceError(f"home ({where}) is {gap_m:.0f} m outside the fence; the autopilot will not "
+                     "arm: move home inside a zone or add the station's block as a zone")

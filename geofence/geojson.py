@@ -1,0 +1,184 @@
+"""Areas from GeoJSON (RFC 7946): Polygon, MultiPolygon and Point features with a `role` property.
+
+Polygons without a role are zones; holes in a zone are exclusions. Points need a role (`home`,
+`hotspot`, `rally`), or a `radius_m` to be a circular zone or exclusion (a helipad).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from geofence.areas import (
+    Area,
+    AreaCircle,
+    AreaPoint,
+    AreaPolygon,
+    Role,
+    Shape,
+    build_ring,
+    check_position,
+    parse_role,
+)
+from geofence.errors import AreaError
+from geofence.frames import GeoPoint, LatLon
+
+_ORDER = "GeoJSON positions are [longitude, latitude]"
+_WGS84_CRS = {
+    "urn:ogc:def:crs:OGC:1.3:CRS84",
+    "urn:ogc:def:crs:OGC::CRS84",
+    "EPSG:4326",
+    "urn:ogc:def:crs:EPSG::4326",
+}
+
+
+def load_geojson(path: Path) -> Area:
+    """Read an area from a GeoJSON file."""
+    source = str(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AreaError(f"cannot read file ({exc.__class__.__name__}: {exc})", path=source) from exc
+    except json.JSONDecodeError as exc:
+        raise AreaError(
+            f"not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", path=source
+        ) from exc
+    return area_from_geojson(doc, source)
+
+
+def area_from_geojson(doc: Any, source: str) -> Area:
+    """An area from a parsed GeoJSON document."""
+    if not isinstance(doc, dict):
+        raise AreaError("top level must be a GeoJSON object", path=source)
+    _check_crs(doc, source)
+    kind = doc.get("type")
+    if kind == "FeatureCollection":
+        features = doc.get("features")
+        if not isinstance(features, list):
+            raise AreaError("FeatureCollection has no 'features' list", path=source)
+    elif kind == "Feature":
+        features = [doc]
+    else:
+        raise AreaError(
+            f"top-level type {kind!r} is not a Feature or FeatureCollection; wrap the "
+            "geometries in features with a 'role' property",
+            path=source,
+        )
+    builder = _Builder(source)
+    for index, feature in enumerate(features, start=1):
+        builder.add(index, feature)
+    return builder.area()
+
+
+def _check_crs(doc: dict[str, Any], source: str) -> None:
+    crs = doc.get("crs")
+    if crs is None:
+        return
+    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+    if name not in _WGS84_CRS:
+        raise AreaError(
+            f"coordinate reference system {name!r} is not WGS84; re-export in EPSG:4326",
+            path=source,
+        )
+
+
+class _Builder:
+    """Collects features into an `Area`, naming each feature in its messages."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.zones: list[Shape] = []
+        self.exclusions: list[Shape] = []
+        self.points: list[AreaPoint] = []
+        self.home: GeoPoint | None = None
+
+    def add(self, index: int, feature: Any) -> None:
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            raise AreaError("is not a GeoJSON Feature", path=self.source, feature=f"feature {index}")
+        props = feature.get("properties") or {}
+        name = str(props.get("name") or f"feature {index}")
+        label = f"feature {index} ({name})" if "name" in props else f"feature {index}"
+        geometry = feature.get("geometry")
+        if not isinstance(geometry, dict):
+            raise AreaError("has no geometry", path=self.source, feature=label)
+        kind = geometry.get("type")
+        coords = geometry.get("coordinates")
+        if kind == "Polygon":
+            self._add_polygon(name, label, props, [coords])
+        elif kind == "MultiPolygon":
+            if not isinstance(coords, list):
+                raise AreaError("MultiPolygon coordinates must be a list", path=self.source,
+                                feature=label)
+            self._add_polygon(name, label, props, coords)
+        elif kind == "Point":
+            self._add_point(name, label, props, coords)
+        else:
+            raise AreaError(
+                f"geometry type {kind!r} is not supported; use Polygon, MultiPolygon or Point",
+                path=self.source,
+                feature=label,
+            )
+
+    def _position(self, raw: Any, label: str) -> LatLon:
+        ok = isinstance(raw, list) and len(raw) >= 2
+        if not ok or not all(isinstance(v, int | float) for v in raw[:2]):
+            raise AreaError(f"position {raw!r} is not [longitude, latitude]", path=self.source,
+                            feature=label)
+        return check_position(float(raw[0]), float(raw[1]), path=self.source, feature=label,
+                              order=_ORDER)
+
+    def _add_polygon(self, name: str, label: str, props: dict[str, Any], polys: Any) -> None:
+        role = parse_role(props.get("role"), path=self.source, feature=label, default=Role.ZONE)
+        if role not in (Role.ZONE, Role.EXCLUSION):
+            raise AreaError(f"a polygon cannot have role {role.value!r}; use 'zone' or "
+                            "'exclusion'", path=self.source, feature=label)
+        for rings in polys:
+            if not isinstance(rings, list) or not rings:
+                raise AreaError("Polygon coordinates must be a list of rings", path=self.source,
+                                feature=label)
+            for k, raw_ring in enumerate(rings):
+                if not isinstance(raw_ring, list):
+                    raise AreaError("a ring must be a list of positions", path=self.source,
+                                    feature=label)
+                ring_label = label if k == 0 else f"{label} hole {k}"
+                ring = build_ring([self._position(p, ring_label) for p in raw_ring],
+                                  path=self.source, feature=ring_label)
+                if k == 0:
+                    target = self.zones if role is Role.ZONE else self.exclusions
+                    target.append(AreaPolygon(name, role, ring))
+                elif role is Role.ZONE:
+                    self.exclusions.append(AreaPolygon(f"{name} hole {k}", Role.EXCLUSION, ring))
+
+    def _add_point(self, name: str, label: str, props: dict[str, Any], raw: Any) -> None:
+        position = self._position(raw, label)
+        radius = props.get("radius_m")
+        default = Role.EXCLUSION if radius is not None else None
+        role = parse_role(props.get("role"), path=self.source, feature=label, default=default)
+        if role in (Role.ZONE, Role.EXCLUSION):
+            if not isinstance(radius, int | float) or not radius > 0:
+                raise AreaError(f"a {role.value} point needs a 'radius_m' property > 0 "
+                                "(a circle)", path=self.source, feature=label)
+            target = self.zones if role is Role.ZONE else self.exclusions
+            target.append(AreaCircle(name, role, position, float(radius)))
+        elif role is Role.HOME:
+            if self.home is not None:
+                raise AreaError("a second home point; keep exactly one feature with role "
+                                "'home'", path=self.source, feature=label)
+            alt = props.get("alt_amsl_m", 0.0)
+            if not isinstance(alt, int | float):
+                raise AreaError("'alt_amsl_m' must be a number of metres", path=self.source,
+                                feature=label)
+            self.home = GeoPoint(position.lat_deg, position.lon_deg, float(alt))
+        else:
+            self.points.append(AreaPoint(name, role, position))
+
+    def area(self) -> Area:
+        return Area(
+            source=self.source,
+            zones=tuple(self.zones),
+            exclusions=tuple(self.exclusions),
+            home=self.home,
+            hotspots=tuple(p for p in self.points if p.role is Role.HOTSPOT),
+            rally=tuple(p for p in self.points if p.role is Role.RALLY),
+        )

@@ -1,0 +1,38 @@
+"""Patrol planning: specs, camera footprints, route patterns, estimates, sorties, interchange.
+
+Pure and deterministic: no asyncio, no sockets, no vehicle.
+"""
+
+from missions.camera import Camera, Footprint
+from missions.energy import VehicleModel
+from missions.errors import PlanningError, SpecError
+from missions.lint import LintReport, check_mission
+from missions.mission import Mission
+from missions.planner import Plan, plan, plan_file
+from missions.qgc import load_plan, plan_document, plan_text
+from missions.route import LegKind, Waypoint
+from missions.spec import Autopilot, Direction, Pattern, PatrolSpec, load_spec
+
+__all__ = [
+    "Autopilot",
+    "Camera",
+    "Direction",
+    "Footprint",
+    "LegKind",
+    "LintReport",
+    "Mission",
+    "Pattern",
+    "PatrolSpec",
+    "Plan",
+    "PlanningError",
+    "SpecError",
+    "VehicleModel",
+    "Waypoint",
+    "check_mission",
+    "load_plan",
+    "load_spec",
+    "plan",
+    "plan_document",
+    "plan_file",
+    "plan_text",
+]

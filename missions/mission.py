@@ -1,0 +1,76 @@
+"""A `Mission`: exactly what is uploaded to one vehicle for one sortie (items, fence, rally).
+
+Items are MAVLink mission items: take-off at home, a speed change, waypoints (loiters at hot-spots),
+return to launch. Unused params are None (PX4 reads NaN as "keep current"; the vehicle link writes 0
+for ArduPilot, which rejects NaN).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from geofence.fence import Fence, RallyPoint
+from geofence.frames import GeoPoint, LocalFrame
+from geofence.mavlink import MavCmd, MavFrame, MavItem
+from missions.route import Waypoint
+from missions.spec import Autopilot
+
+#: MAV_AUTOPILOT values for the .plan firmwareType.
+FIRMWARE_TYPE = {Autopilot.PX4: 12, Autopilot.ARDUPILOT: 3}
+#: MAV_TYPE_QUADROTOR.
+VEHICLE_TYPE_QUADROTOR = 2
+#: DO_CHANGE_SPEED param1: ground speed.
+SPEED_TYPE_GROUND = 1.0
+NAV_COMMANDS = frozenset({MavCmd.NAV_WAYPOINT, MavCmd.NAV_LOITER_TIME, MavCmd.NAV_TAKEOFF,
+                          MavCmd.NAV_LAND})
+
+
+@dataclass(frozen=True, slots=True)
+class Mission:
+    """One sortie's upload: items, fence and rally points, with its planned home."""
+
+    name: str
+    home: GeoPoint
+    items: tuple[MavItem, ...]
+    fence: Fence
+    rally: tuple[RallyPoint, ...] = ()
+    cruise_speed_mps: float = 8.0
+    autopilot: Autopilot = Autopilot.PX4
+
+    def __post_init__(self) -> None:
+        if not self.items:
+            raise ValueError("a mission needs at least one item")
+
+    def nav_items(self) -> tuple[MavItem, ...]:
+        """Items with a position (take-off, waypoints, loiters, land)."""
+        return tuple(i for i in self.items if i.command in NAV_COMMANDS)
+
+
+def takeoff_item(home: GeoPoint, alt_rel_m: float) -> MavItem:
+    return MavItem(MavCmd.NAV_TAKEOFF, MavFrame.GLOBAL_RELATIVE_ALT, 0.0, 0.0, 0.0, None,
+                   home.lat_deg, home.lon_deg, alt_rel_m)
+
+
+def speed_item(speed_mps: float) -> MavItem:
+    return MavItem(MavCmd.DO_CHANGE_SPEED, MavFrame.MISSION, SPEED_TYPE_GROUND, speed_mps, -1.0,
+                   0.0)
+
+
+def return_item() -> MavItem:
+    return MavItem(MavCmd.NAV_RETURN_TO_LAUNCH, MavFrame.MISSION, 0.0, 0.0, 0.0, 0.0)
+
+
+def waypoint_item(frame: LocalFrame, wp: Waypoint, alt_rel_m: float) -> MavItem:
+    where = frame.enu2geodetic(wp.east_m, wp.north_m)
+    if wp.loiter_s > 0:
+        return MavItem(MavCmd.NAV_LOITER_TIME, MavFrame.GLOBAL_RELATIVE_ALT, wp.loiter_s, 0.0, 0.0,
+                       None, where.lat_deg, where.lon_deg, alt_rel_m)
+    return MavItem(MavCmd.NAV_WAYPOINT, MavFrame.GLOBAL_RELATIVE_ALT, 0.0, 0.0, 0.0, None,
+                   where.lat_deg, where.lon_deg, alt_rel_m)
+
+
+def sortie_items(frame: LocalFrame, home: GeoPoint, waypoints: tuple[Waypoint, ...], *,
+                 alt_rel_m: float, speed_mps: float) -> tuple[MavItem, ...]:
+    """Take-off, speed, every waypoint but the last (home: the return flies there), return."""
+    body = [waypoint_item(frame, wp, alt_rel_m) for wp in waypoints[:-1]]
+    return (takeoff_item(home, alt_rel_m), speed_item(speed_mps), *body, return_item())

@@ -1,0 +1,5 @@
+"""`python -m patrol` runs the command line."""
+
+from patrol.cli import main
+
+main()
