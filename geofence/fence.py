@@ -164,10 +164,15 @@ class LocalFence:
         return distance_m if self.contains(east_m, north_m) else -distance_m
 
     def line_clearance_m(self, points: list[tuple[float, float]]) -> float:
-        """The smallest clearance along a path: negative when any part leaves the fence."""
+        """The smallest clearance along a path; when part of it leaves the fence, minus how far
+        out it goes (so a leg across an exclusion is as negative as it is deep)."""
         line = LineString(points) if len(points) > 1 else Point(points[0])
-        distance_m = float(self._boundary.distance(line))
-        return distance_m if self.allowed.covers(line) else -distance_m
+        if self.allowed.covers(line):
+            return float(self._boundary.distance(line))
+        outside = shapely.segmentize(line.difference(self.allowed), 0.5)
+        points = shapely.points(shapely.get_coordinates(outside))
+        depth_m = float(shapely.distance(self._boundary, points).max()) if len(points) else 0.0
+        return -max(depth_m, 1e-6)
 
     def free_space(self, margin_m: float | None = None) -> BaseGeometry:
         """Where the vehicle may be and keep `margin_m` (default: the fence's margin) clearance."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -62,11 +63,23 @@ class LocalFrame:
         return float(e), float(n)
 
     def enu2geodetic(self, east_m: float, north_m: float) -> LatLon:
-        """The WGS84 point at east/north metres on the origin's tangent plane."""
-        lat, lon, _h = pymap3d.enu2geodetic(
-            east_m, north_m, 0.0, self.origin.lat_deg, self.origin.lon_deg, 0.0
-        )
+        """The WGS84 point whose place on the ellipsoid lies at east/north metres of the origin.
+
+        The tangent plane rises above the ellipsoid away from the origin; the up coordinate is
+        lowered until the point is back on the ellipsoid, so this is the exact inverse of
+        `geodetic2enu` (which reads points on the ellipsoid).
+        """
+        lat, lon = self._ellipsoid_point(east_m, north_m)
         return LatLon(float(lat), float(lon))
+
+    def _ellipsoid_point(self, east_m: Any, north_m: Any) -> tuple[Any, Any]:
+        up_m = np.zeros_like(np.asarray(east_m, dtype=float))
+        for _ in range(3):
+            lat, lon, h = pymap3d.enu2geodetic(
+                east_m, north_m, up_m, self.origin.lat_deg, self.origin.lon_deg, 0.0
+            )
+            up_m = up_m - h
+        return lat, lon
 
     def geodetic2enu_many(self, lat_deg: FloatArray, lon_deg: FloatArray) -> FloatArray:
         """Vectorised `geodetic2enu`: an (N, 2) array of east, north metres."""
@@ -78,10 +91,7 @@ class LocalFrame:
 
     def enu2geodetic_many(self, east_m: FloatArray, north_m: FloatArray) -> FloatArray:
         """Vectorised `enu2geodetic`: an (N, 2) array of latitude, longitude degrees."""
-        zeros = np.zeros_like(east_m)
-        lat, lon, _h = pymap3d.enu2geodetic(
-            east_m, north_m, zeros, self.origin.lat_deg, self.origin.lon_deg, 0.0
-        )
+        lat, lon = self._ellipsoid_point(east_m, north_m)
         return np.column_stack([np.asarray(lat, float), np.asarray(lon, float)])
 
 

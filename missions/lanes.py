@@ -94,18 +94,29 @@ def lane_cost_m(lanes: Lanes, turn_cost_m: float) -> float:
     return lanes.length_m + turn_cost_m * len(lanes.segments)
 
 
+#: An angle parallel to a long edge wins over a cheaper one unless that saves more than this.
+EDGE_PREFERENCE = 1.03
+
+
 def best_angle(free: BaseGeometry, spacing_m: float, turn_cost_m: float) -> float:
     """The lane angle (degrees) with the lowest cost: a coarse sweep, candidates from the long
-    edges, then a fine search around the best."""
+    edges, then a fine search around the best.
+
+    Lanes a few degrees off a long edge leave thin wedges along it that no footprint reaches, so
+    an edge-parallel angle is kept when it costs at most `EDGE_PREFERENCE` times the best.
+    """
     search = free.simplify(spacing_m / 20, preserve_topology=True)
-    candidates = {float(a) for a in range(0, 180, 6)} | _edge_angles(search)
+    edges = _edge_angles(search)
 
     def cost(angle: float) -> float:
         return lane_cost_m(cut_lanes(search, angle, spacing_m), turn_cost_m)
 
-    best = min(sorted(candidates), key=cost)
+    best = min(sorted({float(a) for a in range(0, 180, 6)} | edges), key=cost)
     for step in (2.0, 0.5):
         best = min((best - 2 * step, best - step, best, best + step, best + 2 * step), key=cost)
+    edge_best = min(sorted(edges), key=cost)
+    if cost(edge_best) <= EDGE_PREFERENCE * cost(best):
+        best = edge_best
     return best % 180.0
 
 

@@ -1,0 +1,74 @@
+import math
+
+import pytest
+from shapely.geometry import LineString, Polygon, box
+
+from missions.errors import PlanningError
+from missions.lanes import best_angle, cut_lanes
+from missions.ordering import order_points, order_segments
+from missions.routing import Router
+
+
+def test_lanes_across_a_rectangle():
+    lanes = cut_lanes(box(0, 0, 100, 50), 0.0, 10.0)
+    ys = sorted({round(float(s[0, 1]), 6) for s in lanes.segments})
+    assert ys == [5.0, 15.0, 25.0, 35.0, 45.0]
+    assert all(abs(float(s[1, 0] - s[0, 0])) == pytest.approx(100.0, abs=0.02)
+               for s in lanes.segments)
+
+
+def test_lanes_are_split_by_a_hole():
+    free = box(0, 0, 100, 100).difference(box(40, 40, 60, 60))
+    lanes = cut_lanes(free, 0.0, 10.0)
+    assert len(lanes.segments) == 12  # two lanes cross the hole
+    for seg in lanes.segments:
+        assert free.covers(LineString(seg))
+
+
+def test_angle_search_follows_the_long_side():
+    long_thin = Polygon([(0, 0), (1000, 200), (990, 250), (-10, 50)])
+    angle = best_angle(long_thin, 20.0, 60.0)
+    expected = math.degrees(math.atan2(200, 1000))
+    assert angle == pytest.approx(expected, abs=1.0)
+
+
+def test_router_goes_round_a_square_obstacle():
+    free = box(0, 0, 100, 100).difference(box(40, 20, 60, 80))
+    router = Router(free)
+    path = router.route((10.0, 50.0), (90.0, 50.0))
+    assert len(path) == 4  # round two corners of the obstacle
+    length = sum(math.dist(a, b) for a, b in zip(path, path[1:], strict=False))
+    assert length == pytest.approx(2 * math.hypot(30, 30) + 20, abs=1e-6)
+    assert free.covers(LineString(path))
+
+
+def test_router_straight_when_clear():
+    router = Router(box(0, 0, 100, 100))
+    assert router.route((1.0, 1.0), (99.0, 99.0)) == [(1.0, 1.0), (99.0, 99.0)]
+
+
+def test_router_unreachable():
+    two = box(0, 0, 10, 10).union(box(20, 0, 30, 10))
+    with pytest.raises(PlanningError, match="no path inside the free space"):
+        Router(two).route((5.0, 5.0), (25.0, 5.0))
+
+
+def test_segment_order_is_a_boustrophedon_on_a_rectangle():
+    lanes = cut_lanes(box(0, 0, 100, 100), 0.0, 20.0)
+    ordered = order_segments(lanes.segments, (0.0, 0.0))
+    hops = [math.dist(ordered[k][1], ordered[k + 1][0]) for k in range(len(ordered) - 1)]
+    assert hops == pytest.approx([20.0] * 4, abs=0.02)
+
+
+def test_points_order_two_opt_removes_crossings():
+    pts = [(0.0, 100.0), (100.0, 0.0), (100.0, 100.0), (0.0, 200.0), (200.0, 100.0)]
+    order = order_points(pts, (0.0, 0.0), math.dist)
+    tour = [(0.0, 0.0), *(pts[k] for k in order), (0.0, 0.0)]
+    length = sum(math.dist(a, b) for a, b in zip(tour, tour[1:], strict=False))
+    segs = [LineString([a, b]) for a, b in zip(tour, tour[1:], strict=False)]
+    for i, a in enumerate(segs):
+        for b in segs[i + 2 :]:
+            if a.coords[0] != b.coords[-1]:
+                assert not a.crosses(b)
+    assert length <= 2 * math.hypot(100, 100) + 400 + 1e-6
+    assert sorted(order) == list(range(5))
