@@ -1,6 +1,8 @@
-"""Areas as a pilot draws them: zones to patrol, no-fly exclusions, home, hot-spots and rally points.
+"""Areas as a pilot draws them: zones to patrol, no-fly exclusions, home, hot-spots and rally
+points.
 
-Loaders (GeoJSON, KML, QGC .plan) all end in `build_polygon`/`build_point`, so every file format gets
+Loaders (GeoJSON, KML, QGC .plan) all end in `build_polygon`/`build_point`, so every file format
+gets
 the same checks and the same one-line messages: a coordinate out of range (and whether it looks
 swapped), fewer than three distinct vertices, zero area, self-intersection and where it is.
 """
@@ -99,8 +101,9 @@ def parse_role(value: object, *, path: str, feature: str, default: Role | None) 
     if value is None:
         if default is None:
             valid = ", ".join(r.value for r in Role)
-            raise AreaError(f"missing 'role' property; set it to one of: {valid}", path=path,
-                            feature=feature)
+            raise AreaError(
+                f"missing 'role' property; set it to one of: {valid}", path=path, feature=feature
+            )
         return default
     for role in Role:
         if str(value).strip().lower() == role.value:
@@ -116,8 +119,7 @@ def check_position(lon: float, lat: float, *, path: str, feature: str, order: st
     if abs(lat) > 90.0 or abs(lon) > 180.0:
         if abs(lon) <= 90.0 and abs(lat) <= 180.0:
             raise AreaError(
-                f"latitude {lat:g} is out of range: latitude and longitude look swapped; "
-                f"{order}",
+                f"latitude {lat:g} is out of range: latitude and longitude look swapped; {order}",
                 path=path,
                 feature=feature,
             )

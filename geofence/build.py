@@ -1,6 +1,7 @@
 """From an area file's zones and exclusions to the fence the autopilot will hold.
 
-Adjacent community blocks share edges; the vehicle may cross those, so the selected zones are dissolved
+Adjacent community blocks share edges; the vehicle may cross those, so the selected zones are
+dissolved
 into one inclusion outline (tiny gaps and slivers between hand-drawn blocks closed). Exclusions near
 the zones (the river border, a helipad) are kept whole: the autopilot must know them.
 """
@@ -47,8 +48,9 @@ def select_zones(area: Area, names: Sequence[str]) -> tuple[Shape, ...]:
     for name in names:
         if name not in known:
             listing = ", ".join(repr(k) for k in known) or "none"
-            raise AreaError(f"has no zone named {name!r}; its zones are: {listing}",
-                            path=area.source)
+            raise AreaError(
+                f"has no zone named {name!r}; its zones are: {listing}", path=area.source
+            )
     return area.zones_named(names) if names else area.zones
 
 
@@ -79,14 +81,22 @@ def fence_from_area(
             circles.append(FenceCircle(shape.center, shape.radius_m, inclusion=False))
         else:
             polygons.append(FencePolygon.clockwise(shape.exterior, inclusion=False))
-    return Fence(tuple(polygons), tuple(circles), ceiling_rel_m=ceiling_rel_m, margin_m=margin_m,
-                 breach_return=area.breach_return)
+    return Fence(
+        tuple(polygons),
+        tuple(circles),
+        ceiling_rel_m=ceiling_rel_m,
+        margin_m=margin_m,
+        breach_return=area.breach_return,
+    )
 
 
-def _ring(coords: Iterable[tuple[float, float]], frame: LocalFrame) -> tuple[LatLon, ...]:
+def _ring(coords: Iterable[tuple[float, ...]], frame: LocalFrame) -> tuple[LatLon, ...]:
+    """A closed shapely ring's coordinates (closing point dropped) as WGS84 vertices."""
     points = list(coords)
-    return tuple(frame.enu2geodetic(e, n) for e, n in points[:-1])
+    return tuple(frame.enu2geodetic(p[0], p[1]) for p in points[:-1])
 
 
-def _fence_polygon(coords: Iterable[tuple[float, float]], frame: LocalFrame, *, inclusion: bool) -> FencePolygon:
+def _fence_polygon(
+    coords: Iterable[tuple[float, ...]], frame: LocalFrame, *, inclusion: bool
+) -> FencePolygon:
     return FencePolygon.clockwise(_ring(coords, frame), inclusion)

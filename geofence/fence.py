@@ -1,6 +1,7 @@
 """The fence: where the vehicle may fly, as the autopilot will enforce it, and queries on it.
 
-`Fence` is plain data in WGS84 (what is uploaded and written to files). `LocalFence` is the same fence
+`Fence` is plain data in WGS84 (what is uploaded and written to files). `LocalFence` is the same
+fence
 in a `LocalFrame`, as prepared shapely geometry, for the planner's and the controller's questions:
 is this point inside, how far is it from the nearest boundary, where may the vehicle fly keeping a
 margin. Build a `LocalFence` once and reuse it: preparing the geometry is the expensive part.
@@ -32,7 +33,8 @@ Geometry = Polygon | MultiPolygon
 
 @dataclass(frozen=True, slots=True)
 class FencePolygon:
-    """An inclusion or exclusion polygon, vertices clockwise (as QGroundControl and PX4 keep them)."""
+    """An inclusion or exclusion polygon, vertices clockwise (as QGroundControl and PX4 keep
+    them)."""
 
     vertices: tuple[LatLon, ...]
     inclusion: bool
@@ -74,7 +76,8 @@ class RallyPoint:
 
 @dataclass(frozen=True, slots=True)
 class Fence:
-    """Horizontal inclusion/exclusion shapes, an altitude ceiling above home and a planning margin."""
+    """Horizontal inclusion/exclusion shapes, an altitude ceiling above home and a planning
+    margin."""
 
     polygons: tuple[FencePolygon, ...] = ()
     circles: tuple[FenceCircle, ...] = ()
@@ -170,8 +173,9 @@ class LocalFence:
         if self.allowed.covers(line):
             return float(self._boundary.distance(line))
         outside = shapely.segmentize(line.difference(self.allowed), 0.5)
-        points = shapely.points(shapely.get_coordinates(outside))
-        depth_m = float(shapely.distance(self._boundary, points).max()) if len(points) else 0.0
+        coords = shapely.get_coordinates(outside)
+        samples = shapely.points(coords)
+        depth_m = float(shapely.distance(self._boundary, samples).max()) if len(coords) else 0.0
         return -max(depth_m, 1e-6)
 
     def free_space(self, margin_m: float | None = None) -> BaseGeometry:
@@ -189,8 +193,12 @@ def check_home_inside(local: LocalFence, home: GeoPoint) -> None:
         return
     where = f"{home.lat_deg:.6f}, {home.lon_deg:.6f}"
     if local.exclusion.intersects(Point(e, n)):
-        raise FenceError(f"home ({where}) lies inside an exclusion area; the autopilot will not "
-                         "arm: move home out of the no-fly area")
+        raise FenceError(
+            f"home ({where}) lies inside an exclusion area; the autopilot will not "
+            "arm: move home out of the no-fly area"
+        )
     gap_m = -local.clearance_m(e, n)
-    raise FenceError(f"home ({where}) is {gap_m:.0f} m outside the fence; the autopilot will not "
-                     "arm: move home inside a zone or add the station's block as a zone")
+    raise FenceError(
+        f"home ({where}) is {gap_m:.0f} m outside the fence; the autopilot will not "
+        "arm: move home inside a zone or add the station's block as a zone"
+    )

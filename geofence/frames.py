@@ -2,7 +2,8 @@
 
 Planning geometry is done in a local East-North-Up frame in metres whose origin is the home point.
 pymap3d works with heights above the ellipsoid; MAVLink altitudes are AMSL or relative to home. The
-planner only needs the horizontal plane, so the frame is anchored at the ellipsoid height of the origin
+planner only needs the horizontal plane, so the frame is anchored at the ellipsoid height of the
+origin
 and callers pass altitudes relative to home; nothing else in the project calls pymap3d.
 """
 

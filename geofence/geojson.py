@@ -95,7 +95,9 @@ class _Builder:
 
     def add(self, index: int, feature: Any) -> None:
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            raise AreaError("is not a GeoJSON Feature", path=self.source, feature=f"feature {index}")
+            raise AreaError(
+                "is not a GeoJSON Feature", path=self.source, feature=f"feature {index}"
+            )
         props = feature.get("properties") or {}
         name = str(props.get("name") or f"feature {index}")
         label = f"feature {index} ({name})" if "name" in props else f"feature {index}"
@@ -108,8 +110,9 @@ class _Builder:
             self._add_polygon(name, label, props, [coords])
         elif kind == "MultiPolygon":
             if not isinstance(coords, list):
-                raise AreaError("MultiPolygon coordinates must be a list", path=self.source,
-                                feature=label)
+                raise AreaError(
+                    "MultiPolygon coordinates must be a list", path=self.source, feature=label
+                )
             self._add_polygon(name, label, props, coords)
         elif kind == "Point":
             self._add_point(name, label, props, coords)
@@ -123,27 +126,37 @@ class _Builder:
     def _position(self, raw: Any, label: str) -> LatLon:
         ok = isinstance(raw, list) and len(raw) >= 2
         if not ok or not all(isinstance(v, int | float) for v in raw[:2]):
-            raise AreaError(f"position {raw!r} is not [longitude, latitude]", path=self.source,
-                            feature=label)
-        return check_position(float(raw[0]), float(raw[1]), path=self.source, feature=label,
-                              order=_ORDER)
+            raise AreaError(
+                f"position {raw!r} is not [longitude, latitude]", path=self.source, feature=label
+            )
+        return check_position(
+            float(raw[0]), float(raw[1]), path=self.source, feature=label, order=_ORDER
+        )
 
     def _add_polygon(self, name: str, label: str, props: dict[str, Any], polys: Any) -> None:
         role = parse_role(props.get("role"), path=self.source, feature=label, default=Role.ZONE)
         if role not in (Role.ZONE, Role.EXCLUSION):
-            raise AreaError(f"a polygon cannot have role {role.value!r}; use 'zone' or "
-                            "'exclusion'", path=self.source, feature=label)
+            raise AreaError(
+                f"a polygon cannot have role {role.value!r}; use 'zone' or 'exclusion'",
+                path=self.source,
+                feature=label,
+            )
         for rings in polys:
             if not isinstance(rings, list) or not rings:
-                raise AreaError("Polygon coordinates must be a list of rings", path=self.source,
-                                feature=label)
+                raise AreaError(
+                    "Polygon coordinates must be a list of rings", path=self.source, feature=label
+                )
             for k, raw_ring in enumerate(rings):
                 if not isinstance(raw_ring, list):
-                    raise AreaError("a ring must be a list of positions", path=self.source,
-                                    feature=label)
+                    raise AreaError(
+                        "a ring must be a list of positions", path=self.source, feature=label
+                    )
                 ring_label = label if k == 0 else f"{label} hole {k}"
-                ring = build_ring([self._position(p, ring_label) for p in raw_ring],
-                                  path=self.source, feature=ring_label)
+                ring = build_ring(
+                    [self._position(p, ring_label) for p in raw_ring],
+                    path=self.source,
+                    feature=ring_label,
+                )
                 if k == 0:
                     target = self.zones if role is Role.ZONE else self.exclusions
                     target.append(AreaPolygon(name, role, ring))
@@ -157,18 +170,25 @@ class _Builder:
         role = parse_role(props.get("role"), path=self.source, feature=label, default=default)
         if role in (Role.ZONE, Role.EXCLUSION):
             if not isinstance(radius, int | float) or not radius > 0:
-                raise AreaError(f"a {role.value} point needs a 'radius_m' property > 0 "
-                                "(a circle)", path=self.source, feature=label)
+                raise AreaError(
+                    f"a {role.value} point needs a 'radius_m' property > 0 (a circle)",
+                    path=self.source,
+                    feature=label,
+                )
             target = self.zones if role is Role.ZONE else self.exclusions
             target.append(AreaCircle(name, role, position, float(radius)))
         elif role is Role.HOME:
             if self.home is not None:
-                raise AreaError("a second home point; keep exactly one feature with role "
-                                "'home'", path=self.source, feature=label)
+                raise AreaError(
+                    "a second home point; keep exactly one feature with role 'home'",
+                    path=self.source,
+                    feature=label,
+                )
             alt = props.get("alt_amsl_m", 0.0)
             if not isinstance(alt, int | float):
-                raise AreaError("'alt_amsl_m' must be a number of metres", path=self.source,
-                                feature=label)
+                raise AreaError(
+                    "'alt_amsl_m' must be a number of metres", path=self.source, feature=label
+                )
             self.home = GeoPoint(position.lat_deg, position.lon_deg, float(alt))
         else:
             self.points.append(AreaPoint(name, role, position))

@@ -1,6 +1,7 @@
 """Areas from KML (OGC KML 2.2, as Google Earth writes it): Placemarks with Polygon or Point.
 
-The role comes from an ExtendedData field named `role` (Data or SimpleData); polygons without one are
+The role comes from an ExtendedData field named `role` (Data or SimpleData); polygons without one
+are
 zones. KML coordinates are always WGS84 `longitude,latitude[,altitude]`.
 """
 
@@ -29,8 +30,10 @@ def load_kml(path: Path) -> Area:
     for index, placemark in enumerate(_all(root, "Placemark"), start=1):
         features.append(_feature(placemark, index, source))
     if not features:
-        raise AreaError("no Placemark found; draw the zones as polygons in Google Earth or a "
-                        "GIS tool", path=source)
+        raise AreaError(
+            "no Placemark found; draw the zones as polygons in Google Earth or a GIS tool",
+            path=source,
+        )
     # One set of checks for every format: hand the parsed shapes to the GeoJSON builder.
     return area_from_geojson({"type": "FeatureCollection", "features": features}, source)
 
@@ -64,9 +67,11 @@ def _feature(placemark: ElementTree.Element, index: int, source: str) -> dict[st
             props[key] = _number_or_text(value.strip())
     polygons = _all(placemark, "Polygon")
     if polygons:
-        rings = [[_ring(p, "outerBoundaryIs", label, source)]
-                 + [_coords(r, label, source) for r in _boundaries(p, "innerBoundaryIs")]
-                 for p in polygons]
+        rings = [
+            [_ring(p, "outerBoundaryIs", label, source)]
+            + [_coords(r, label, source) for r in _boundaries(p, "innerBoundaryIs")]
+            for p in polygons
+        ]
         geometry: dict[str, object] = {"type": "MultiPolygon", "coordinates": rings}
     else:
         points = _all(placemark, "Point")
@@ -105,9 +110,11 @@ def _coords(node: ElementTree.Element, label: str, source: str) -> list[list[flo
         try:
             lon, lat = float(parts[0]), float(parts[1])
         except (ValueError, IndexError) as exc:
-            raise AreaError(f"coordinate {token!r} is not longitude,latitude[,altitude]",
-                            path=source, feature=label) from exc
+            raise AreaError(
+                f"coordinate {token!r} is not longitude,latitude[,altitude]",
+                path=source,
+                feature=label,
+            ) from exc
         check_position(lon, lat, path=source, feature=label, order=_ORDER)
         out.append([lon, lat])
     return out
-

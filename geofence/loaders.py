@@ -23,13 +23,15 @@ def load_area(path: Path) -> Area:
     loader = _LOADERS.get(path.suffix.lower())
     if loader is None:
         known = ", ".join(sorted(_LOADERS))
-        raise AreaError(f"unknown area file type {path.suffix!r}; use one of: {known}",
-                        path=str(path))
+        raise AreaError(
+            f"unknown area file type {path.suffix!r}; use one of: {known}", path=str(path)
+        )
     if not path.is_file():
         raise AreaError("file not found", path=str(path))
     area = loader(path)
     if not area.zones:
-        raise AreaError("has no zone polygon; give at least one polygon the role 'zone'",
-                        path=str(path))
+        raise AreaError(
+            "has no zone polygon; give at least one polygon the role 'zone'", path=str(path)
+        )
     check_span(area)
     return area

@@ -1,7 +1,9 @@
 """Fence and rally points as MAVLink mission-protocol items (MAV_MISSION_TYPE_FENCE / _RALLY).
 
-Polygon vertices go as consecutive items, each carrying the polygon's vertex count in param1, clockwise
-as QGroundControl sends them; circles carry the radius in param1. `fence_from_items` reverses this, so
+Polygon vertices go as consecutive items, each carrying the polygon's vertex count in param1,
+clockwise
+as QGroundControl sends them; circles carry the radius in param1. `fence_from_items` reverses
+this, so
 that what a vehicle hands back can be compared with what was sent.
 """
 
@@ -70,20 +72,50 @@ def fence_items(fence: Fence) -> tuple[MavItem, ...]:
     """The fence as items in upload order: polygons, then circles, then the breach return point."""
     items: list[MavItem] = []
     for poly in fence.polygons:
-        cmd = (MavCmd.NAV_FENCE_POLYGON_VERTEX_INCLUSION if poly.inclusion
-               else MavCmd.NAV_FENCE_POLYGON_VERTEX_EXCLUSION)
+        cmd = (
+            MavCmd.NAV_FENCE_POLYGON_VERTEX_INCLUSION
+            if poly.inclusion
+            else MavCmd.NAV_FENCE_POLYGON_VERTEX_EXCLUSION
+        )
         count = float(len(poly.vertices))
-        items += [MavItem(cmd, MavFrame.GLOBAL, count, 0.0, 0.0, 0.0, v.lat_deg, v.lon_deg, 0.0)
-                  for v in poly.vertices]
+        items += [
+            MavItem(cmd, MavFrame.GLOBAL, count, 0.0, 0.0, 0.0, v.lat_deg, v.lon_deg, 0.0)
+            for v in poly.vertices
+        ]
     for circle in fence.circles:
-        cmd = (MavCmd.NAV_FENCE_CIRCLE_INCLUSION if circle.inclusion
-               else MavCmd.NAV_FENCE_CIRCLE_EXCLUSION)
-        items.append(MavItem(cmd, MavFrame.GLOBAL, circle.radius_m, 0.0, 0.0, 0.0,
-                             circle.center.lat_deg, circle.center.lon_deg, 0.0))
+        cmd = (
+            MavCmd.NAV_FENCE_CIRCLE_INCLUSION
+            if circle.inclusion
+            else MavCmd.NAV_FENCE_CIRCLE_EXCLUSION
+        )
+        items.append(
+            MavItem(
+                cmd,
+                MavFrame.GLOBAL,
+                circle.radius_m,
+                0.0,
+                0.0,
+                0.0,
+                circle.center.lat_deg,
+                circle.center.lon_deg,
+                0.0,
+            )
+        )
     if fence.breach_return is not None:
         point = fence.breach_return
-        items.append(MavItem(MavCmd.NAV_FENCE_RETURN_POINT, MavFrame.GLOBAL_RELATIVE_ALT,
-                             0.0, 0.0, 0.0, 0.0, point.lat_deg, point.lon_deg, point.alt_rel_m))
+        items.append(
+            MavItem(
+                MavCmd.NAV_FENCE_RETURN_POINT,
+                MavFrame.GLOBAL_RELATIVE_ALT,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                point.lat_deg,
+                point.lon_deg,
+                point.alt_rel_m,
+            )
+        )
     return tuple(items)
 
 
@@ -94,7 +126,10 @@ def fence_from_items(
     polygons: list[FencePolygon] = []
     circles: list[FenceCircle] = []
     breach_return: RallyPoint | None = None
-    vertex_cmds = {MavCmd.NAV_FENCE_POLYGON_VERTEX_INCLUSION, MavCmd.NAV_FENCE_POLYGON_VERTEX_EXCLUSION}
+    vertex_cmds = {
+        MavCmd.NAV_FENCE_POLYGON_VERTEX_INCLUSION,
+        MavCmd.NAV_FENCE_POLYGON_VERTEX_EXCLUSION,
+    }
     i = 0
     while i < len(items):
         item = items[i]
@@ -103,26 +138,49 @@ def fence_from_items(
             group = items[i : i + count]
             if count < 3 or len(group) < count or any(g.command != item.command for g in group):
                 raise ValueError(f"fence item {i}: polygon of {count} vertices is incomplete")
-            polygons.append(FencePolygon(
-                tuple(LatLon(g.x_lat_deg, g.y_lon_deg) for g in group),
-                inclusion=item.command == MavCmd.NAV_FENCE_POLYGON_VERTEX_INCLUSION,
-            ))
+            polygons.append(
+                FencePolygon(
+                    tuple(LatLon(g.x_lat_deg, g.y_lon_deg) for g in group),
+                    inclusion=item.command == MavCmd.NAV_FENCE_POLYGON_VERTEX_INCLUSION,
+                )
+            )
             i += count
             continue
         if item.command in (MavCmd.NAV_FENCE_CIRCLE_INCLUSION, MavCmd.NAV_FENCE_CIRCLE_EXCLUSION):
-            circles.append(FenceCircle(LatLon(item.x_lat_deg, item.y_lon_deg),
-                                       float(item.param1 or 0.0),
-                                       inclusion=item.command == MavCmd.NAV_FENCE_CIRCLE_INCLUSION))
+            circles.append(
+                FenceCircle(
+                    LatLon(item.x_lat_deg, item.y_lon_deg),
+                    float(item.param1 or 0.0),
+                    inclusion=item.command == MavCmd.NAV_FENCE_CIRCLE_INCLUSION,
+                )
+            )
         elif item.command == MavCmd.NAV_FENCE_RETURN_POINT:
             breach_return = RallyPoint(item.x_lat_deg, item.y_lon_deg, item.z_alt_m)
         else:
             raise ValueError(f"fence item {i}: command {item.command} is not a fence item")
         i += 1
-    return Fence(tuple(polygons), tuple(circles), ceiling_rel_m=ceiling_rel_m, margin_m=margin_m,
-                 breach_return=breach_return)
+    return Fence(
+        tuple(polygons),
+        tuple(circles),
+        ceiling_rel_m=ceiling_rel_m,
+        margin_m=margin_m,
+        breach_return=breach_return,
+    )
 
 
 def rally_items(points: tuple[RallyPoint, ...]) -> tuple[MavItem, ...]:
     """Rally points as items, altitudes relative to home."""
-    return tuple(MavItem(MavCmd.NAV_RALLY_POINT, MavFrame.GLOBAL_RELATIVE_ALT, 0.0, 0.0, 0.0, 0.0,
-                         p.lat_deg, p.lon_deg, p.alt_rel_m) for p in points)
+    return tuple(
+        MavItem(
+            MavCmd.NAV_RALLY_POINT,
+            MavFrame.GLOBAL_RELATIVE_ALT,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            p.lat_deg,
+            p.lon_deg,
+            p.alt_rel_m,
+        )
+        for p in points
+    )

@@ -11,7 +11,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from geofence.areas import Area, AreaCircle, AreaPoint, AreaPolygon, Role, build_ring, check_position
+from geofence.areas import (
+    Area,
+    AreaCircle,
+    AreaPoint,
+    AreaPolygon,
+    Role,
+    build_ring,
+    check_position,
+)
 from geofence.errors import AreaError
 from geofence.fence import Fence, FenceCircle, FencePolygon, RallyPoint
 from geofence.frames import GeoPoint, LatLon
@@ -25,13 +33,19 @@ def geofence_section(fence: Fence) -> dict[str, Any]:
     """The `geoFence` object for a .plan file."""
     section: dict[str, Any] = {
         "circles": [
-            {"circle": {"center": [c.center.lat_deg, c.center.lon_deg], "radius": c.radius_m},
-             "inclusion": c.inclusion, "version": 1}
+            {
+                "circle": {"center": [c.center.lat_deg, c.center.lon_deg], "radius": c.radius_m},
+                "inclusion": c.inclusion,
+                "version": 1,
+            }
             for c in fence.circles
         ],
         "polygons": [
-            {"inclusion": p.inclusion, "polygon": [[v.lat_deg, v.lon_deg] for v in p.vertices],
-             "version": 1}
+            {
+                "inclusion": p.inclusion,
+                "polygon": [[v.lat_deg, v.lon_deg] for v in p.vertices],
+                "version": 1,
+            }
             for p in fence.polygons
         ],
         "version": GEOFENCE_VERSION,
@@ -44,14 +58,19 @@ def geofence_section(fence: Fence) -> dict[str, Any]:
 
 def rally_section(points: tuple[RallyPoint, ...]) -> dict[str, Any]:
     """The `rallyPoints` object for a .plan file."""
-    return {"points": [[p.lat_deg, p.lon_deg, p.alt_rel_m] for p in points],
-            "version": RALLY_VERSION}
+    return {
+        "points": [[p.lat_deg, p.lon_deg, p.alt_rel_m] for p in points],
+        "version": RALLY_VERSION,
+    }
 
 
 def _latlon(raw: Any, source: str, where: str) -> LatLon:
-    if not (isinstance(raw, list) and len(raw) >= 2
-            and all(isinstance(v, int | float) for v in raw[:2])):
-        raise AreaError(f"position {raw!r} is not [latitude, longitude]", path=source, feature=where)
+    if not (
+        isinstance(raw, list) and len(raw) >= 2 and all(isinstance(v, int | float) for v in raw[:2])
+    ):
+        raise AreaError(
+            f"position {raw!r} is not [latitude, longitude]", path=source, feature=where
+        )
     return check_position(float(raw[1]), float(raw[0]), path=source, feature=where, order=_ORDER)
 
 
@@ -61,15 +80,19 @@ def _number(raw: Any, source: str, where: str) -> float:
     return float(raw)
 
 
-def fence_from_section(section: Any, source: str, *, ceiling_rel_m: float = 90.0,
-                       margin_m: float = 0.0) -> Fence:
+def fence_from_section(
+    section: Any, source: str, *, ceiling_rel_m: float = 90.0, margin_m: float = 0.0
+) -> Fence:
     """The fence a `geoFence` object describes, checked like any area file."""
     if not isinstance(section, dict):
         raise AreaError("'geoFence' must be an object", path=source)
     version = section.get("version")
     if version != GEOFENCE_VERSION:
-        raise AreaError(f"geoFence version {version!r} is not supported; save the plan with a "
-                        "current QGroundControl (geoFence version 2)", path=source)
+        raise AreaError(
+            f"geoFence version {version!r} is not supported; save the plan with a "
+            "current QGroundControl (geoFence version 2)",
+            path=source,
+        )
     polygons = []
     for k, item in enumerate(section.get("polygons", []), start=1):
         where = f"geoFence polygon {k}"
@@ -87,8 +110,13 @@ def fence_from_section(section: Any, source: str, *, ceiling_rel_m: float = 90.0
         radius_m = _number(circle.get("radius"), source, where)
         if radius_m <= 0:
             raise AreaError(f"radius {radius_m:g} m must be > 0", path=source, feature=where)
-        circles.append(FenceCircle(_latlon(circle.get("center"), source, where), radius_m,
-                                   inclusion=bool(item.get("inclusion", True))))
+        circles.append(
+            FenceCircle(
+                _latlon(circle.get("center"), source, where),
+                radius_m,
+                inclusion=bool(item.get("inclusion", True)),
+            )
+        )
     breach = section.get("breachReturn")
     breach_return = None
     if isinstance(breach, list) and len(breach) >= 2:
@@ -96,8 +124,13 @@ def fence_from_section(section: Any, source: str, *, ceiling_rel_m: float = 90.0
         pos = _latlon(breach, source, where)
         alt = _number(breach[2], source, where) if len(breach) > 2 else 0.0
         breach_return = RallyPoint(pos.lat_deg, pos.lon_deg, alt)
-    return Fence(tuple(polygons), tuple(circles), ceiling_rel_m=ceiling_rel_m, margin_m=margin_m,
-                 breach_return=breach_return)
+    return Fence(
+        tuple(polygons),
+        tuple(circles),
+        ceiling_rel_m=ceiling_rel_m,
+        margin_m=margin_m,
+        breach_return=breach_return,
+    )
 
 
 def rally_from_section(section: Any, source: str) -> tuple[RallyPoint, ...]:
@@ -121,10 +154,11 @@ def read_plan_json(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise AreaError(f"cannot read file ({exc.__class__.__name__}: {exc})", path=source) from exc
     except json.JSONDecodeError as exc:
-        raise AreaError(f"not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
-                        path=source) from exc
+        raise AreaError(
+            f"not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", path=source
+        ) from exc
     if not isinstance(doc, dict) or doc.get("fileType") != "Plan":
-        raise AreaError("is not a QGroundControl plan (fileType must be \"Plan\")", path=source)
+        raise AreaError('is not a QGroundControl plan (fileType must be "Plan")', path=source)
     return doc
 
 
@@ -138,18 +172,23 @@ def load_plan_area(path: Path) -> Area:
     for k, poly in enumerate(fence.polygons, start=1):
         role = Role.ZONE if poly.inclusion else Role.EXCLUSION
         (zones if poly.inclusion else exclusions).append(
-            AreaPolygon(f"fence polygon {k}", role, poly.vertices))
+            AreaPolygon(f"fence polygon {k}", role, poly.vertices)
+        )
     for k, circle in enumerate(fence.circles, start=1):
         role = Role.ZONE if circle.inclusion else Role.EXCLUSION
         (zones if circle.inclusion else exclusions).append(
-            AreaCircle(f"fence circle {k}", role, circle.center, circle.radius_m))
+            AreaCircle(f"fence circle {k}", role, circle.center, circle.radius_m)
+        )
     home = None
     planned = (doc.get("mission") or {}).get("plannedHomePosition")
     if isinstance(planned, list) and len(planned) >= 2:
         pos = _latlon(planned, source, "plannedHomePosition")
         alt = float(planned[2]) if len(planned) > 2 and isinstance(planned[2], int | float) else 0.0
         home = GeoPoint(pos.lat_deg, pos.lon_deg, alt)
-    rally = tuple(AreaPoint(f"rally {k}", Role.RALLY, LatLon(p.lat_deg, p.lon_deg))
-                  for k, p in enumerate(rally_from_section(doc.get("rallyPoints", {"points": []}),
-                                                           source), start=1))
+    rally = tuple(
+        AreaPoint(f"rally {k}", Role.RALLY, LatLon(p.lat_deg, p.lon_deg))
+        for k, p in enumerate(
+            rally_from_section(doc.get("rallyPoints", {"points": []}), source), start=1
+        )
+    )
     return Area(source, tuple(zones), tuple(exclusions), home, (), rally, fence.breach_return)

@@ -11,7 +11,7 @@ from missions.mission import Mission
 from missions.planner import Plan, plan, plan_file
 from missions.qgc import load_plan, plan_document, plan_text
 from missions.route import LegKind, Waypoint
-from missions.spec import Autopilot, Direction, Pattern, PatrolSpec, load_spec
+from missions.spec import Autopilot, Direction, PatrolSpec, Pattern, load_spec
 
 __all__ = [
     "Autopilot",
@@ -21,8 +21,8 @@ __all__ = [
     "LegKind",
     "LintReport",
     "Mission",
-    "Pattern",
     "PatrolSpec",
+    "Pattern",
     "Plan",
     "PlanningError",
     "SpecError",

@@ -53,8 +53,8 @@ class Camera:
         if self.depression_deg - self.half_vfov_deg <= 0.5:
             raise ValueError(
                 f"gimbal_pitch_deg {self.gimbal_pitch_deg:g} lets the image top see the horizon "
-                f"(vertical field of view {2 * self.half_vfov_deg:.1f} deg); pitch the camera down to "
-                f"at most {-(self.half_vfov_deg + 1):.0f} deg"
+                f"(vertical field of view {2 * self.half_vfov_deg:.1f} deg); pitch the camera "
+                f"down to at most {-(self.half_vfov_deg + 1):.0f} deg"
             )
 
     @property

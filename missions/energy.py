@@ -1,7 +1,8 @@
 """Flight time and battery energy for a multicopter route: simple, explicit and conservative.
 
 Time: cruise at the planned speed, a slow-down at each turn (a full stop costs speed/accel seconds,
-a gentle turn less), climb and descent at their own rates, loiters. Energy: hover power while climbing,
+a gentle turn less), climb and descent at their own rates, loiters. Energy: hover power while
+climbing,
 descending, turning and loitering, cruise power while cruising, plus the work of lifting the mass.
 """
 
@@ -28,8 +29,15 @@ class VehicleModel:
     accel_mps2: float = 2.5
 
     def __post_init__(self) -> None:
-        for name in ("battery_wh", "hover_power_w", "cruise_power_w", "mass_kg",
-                     "climb_speed_mps", "descent_speed_mps", "accel_mps2"):
+        for name in (
+            "battery_wh",
+            "hover_power_w",
+            "cruise_power_w",
+            "mass_kg",
+            "climb_speed_mps",
+            "descent_speed_mps",
+            "accel_mps2",
+        ):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} > 0, got {getattr(self, name)}")
         if not 0 < self.lift_efficiency <= 1:

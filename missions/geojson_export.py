@@ -19,33 +19,57 @@ def plan_geojson(plan: Plan) -> dict[str, Any]:
     for poly in plan.fence.polygons:
         ring = [[v.lon_deg, v.lat_deg] for v in poly.vertices[::-1]]  # RFC 7946: exterior CCW
         role = "inclusion" if poly.inclusion else "exclusion"
-        features.append({"type": "Feature", "properties": {"role": role},
-                         "geometry": _polygon(ring)})
+        features.append(
+            {"type": "Feature", "properties": {"role": role}, "geometry": _polygon(ring)}
+        )
     for circle in plan.fence.circles:
         role = "inclusion" if circle.inclusion else "exclusion"
-        features.append({"type": "Feature",
-                         "properties": {"role": role, "radius_m": circle.radius_m},
-                         "geometry": {"type": "Point",
-                                      "coordinates": [circle.center.lon_deg, circle.center.lat_deg]}})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"role": role, "radius_m": circle.radius_m},
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [circle.center.lon_deg, circle.center.lat_deg],
+                },
+            }
+        )
     home = plan.home
-    features.append({"type": "Feature", "properties": {"role": "home"},
-                     "geometry": {"type": "Point", "coordinates": [home.lon_deg, home.lat_deg]}})
+    features.append(
+        {
+            "type": "Feature",
+            "properties": {"role": "home"},
+            "geometry": {"type": "Point", "coordinates": [home.lon_deg, home.lat_deg]},
+        }
+    )
     for k, mission in enumerate(plan.missions, start=1):
         line = [[home.lon_deg, home.lat_deg]]
         for index, item in enumerate(mission.items):
             if item.command in (MavCmd.NAV_WAYPOINT, MavCmd.NAV_LOITER_TIME):
                 line.append([item.y_lon_deg, item.x_lat_deg])
-                features.append({
-                    "type": "Feature",
-                    "properties": {"role": "waypoint", "sortie": k, "item": index,
-                                   "alt_rel_m": item.z_alt_m,
-                                   "loiter_s": item.param1 if item.command == MavCmd.NAV_LOITER_TIME
-                                   else 0.0},
-                    "geometry": {"type": "Point", "coordinates": line[-1]},
-                })
+                features.append(
+                    {
+                        "type": "Feature",
+                        "properties": {
+                            "role": "waypoint",
+                            "sortie": k,
+                            "item": index,
+                            "alt_rel_m": item.z_alt_m,
+                            "loiter_s": item.param1
+                            if item.command == MavCmd.NAV_LOITER_TIME
+                            else 0.0,
+                        },
+                        "geometry": {"type": "Point", "coordinates": line[-1]},
+                    }
+                )
         line.append([home.lon_deg, home.lat_deg])
-        features.append({"type": "Feature", "properties": {"role": "route", "sortie": k},
-                         "geometry": {"type": "LineString", "coordinates": line}})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"role": "route", "sortie": k},
+                "geometry": {"type": "LineString", "coordinates": line},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 

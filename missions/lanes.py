@@ -51,7 +51,8 @@ def _edges(free: BaseGeometry) -> FloatArray:
 
 def _rotate(xy: FloatArray, angle_rad: float) -> FloatArray:
     c, s = math.cos(angle_rad), math.sin(angle_rad)
-    return xy @ np.array([[c, s], [-s, c]])
+    rotated: FloatArray = xy @ np.array([[c, s], [-s, c]])
+    return rotated
 
 
 def cut_lanes(free: BaseGeometry, angle_deg: float, spacing_m: float) -> Lanes:
@@ -62,8 +63,10 @@ def cut_lanes(free: BaseGeometry, angle_deg: float, spacing_m: float) -> Lanes:
     a = math.radians(angle_deg)
     p1 = _rotate(edges[:, :2], -a)
     p2 = _rotate(edges[:, 2:], -a)
-    ymin, ymax = float(min(p1[:, 1].min(), p2[:, 1].min())), float(max(p1[:, 1].max(),
-                                                                        p2[:, 1].max()))
+    ymin, ymax = (
+        float(min(p1[:, 1].min(), p2[:, 1].min())),
+        float(max(p1[:, 1].max(), p2[:, 1].max())),
+    )
     height_m = ymax - ymin
     count = max(1, math.ceil(height_m / spacing_m))
     first = ymin + (height_m - (count - 1) * spacing_m) / 2

@@ -21,8 +21,9 @@ FIRMWARE_TYPE = {Autopilot.PX4: 12, Autopilot.ARDUPILOT: 3}
 VEHICLE_TYPE_QUADROTOR = 2
 #: DO_CHANGE_SPEED param1: ground speed.
 SPEED_TYPE_GROUND = 1.0
-NAV_COMMANDS = frozenset({MavCmd.NAV_WAYPOINT, MavCmd.NAV_LOITER_TIME, MavCmd.NAV_TAKEOFF,
-                          MavCmd.NAV_LAND})
+NAV_COMMANDS = frozenset(
+    {MavCmd.NAV_WAYPOINT, MavCmd.NAV_LOITER_TIME, MavCmd.NAV_TAKEOFF, MavCmd.NAV_LAND}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +48,23 @@ class Mission:
 
 
 def takeoff_item(home: GeoPoint, alt_rel_m: float) -> MavItem:
-    return MavItem(MavCmd.NAV_TAKEOFF, MavFrame.GLOBAL_RELATIVE_ALT, 0.0, 0.0, 0.0, None,
-                   home.lat_deg, home.lon_deg, alt_rel_m)
+    return MavItem(
+        MavCmd.NAV_TAKEOFF,
+        MavFrame.GLOBAL_RELATIVE_ALT,
+        0.0,
+        0.0,
+        0.0,
+        None,
+        home.lat_deg,
+        home.lon_deg,
+        alt_rel_m,
+    )
 
 
 def speed_item(speed_mps: float) -> MavItem:
-    return MavItem(MavCmd.DO_CHANGE_SPEED, MavFrame.MISSION, SPEED_TYPE_GROUND, speed_mps, -1.0,
-                   0.0)
+    return MavItem(
+        MavCmd.DO_CHANGE_SPEED, MavFrame.MISSION, SPEED_TYPE_GROUND, speed_mps, -1.0, 0.0
+    )
 
 
 def return_item() -> MavItem:
@@ -63,14 +74,38 @@ def return_item() -> MavItem:
 def waypoint_item(frame: LocalFrame, wp: Waypoint, alt_rel_m: float) -> MavItem:
     where = frame.enu2geodetic(wp.east_m, wp.north_m)
     if wp.loiter_s > 0:
-        return MavItem(MavCmd.NAV_LOITER_TIME, MavFrame.GLOBAL_RELATIVE_ALT, wp.loiter_s, 0.0, 0.0,
-                       None, where.lat_deg, where.lon_deg, alt_rel_m)
-    return MavItem(MavCmd.NAV_WAYPOINT, MavFrame.GLOBAL_RELATIVE_ALT, 0.0, 0.0, 0.0, None,
-                   where.lat_deg, where.lon_deg, alt_rel_m)
+        return MavItem(
+            MavCmd.NAV_LOITER_TIME,
+            MavFrame.GLOBAL_RELATIVE_ALT,
+            wp.loiter_s,
+            0.0,
+            0.0,
+            None,
+            where.lat_deg,
+            where.lon_deg,
+            alt_rel_m,
+        )
+    return MavItem(
+        MavCmd.NAV_WAYPOINT,
+        MavFrame.GLOBAL_RELATIVE_ALT,
+        0.0,
+        0.0,
+        0.0,
+        None,
+        where.lat_deg,
+        where.lon_deg,
+        alt_rel_m,
+    )
 
 
-def sortie_items(frame: LocalFrame, home: GeoPoint, waypoints: tuple[Waypoint, ...], *,
-                 alt_rel_m: float, speed_mps: float) -> tuple[MavItem, ...]:
+def sortie_items(
+    frame: LocalFrame,
+    home: GeoPoint,
+    waypoints: tuple[Waypoint, ...],
+    *,
+    alt_rel_m: float,
+    speed_mps: float,
+) -> tuple[MavItem, ...]:
     """Take-off, speed, every waypoint but the last (home: the return flies there), return."""
     body = [waypoint_item(frame, wp, alt_rel_m) for wp in waypoints[:-1]]
     return (takeoff_item(home, alt_rel_m), speed_item(speed_mps), *body, return_item())

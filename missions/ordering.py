@@ -24,7 +24,9 @@ def order_segments(segments: FloatArray, home: Point2, *, starts: int = 6) -> Fl
         return segments.copy()
     ends = segments.reshape(-1, 2)  # 2k = start of k, 2k + 1 = end of k
     d_home = np.hypot(ends[:, 0] - home[0], ends[:, 1] - home[1])
-    firsts = list(dict.fromkeys([*np.argsort(d_home)[:starts].tolist(), 0, 1, 2 * n - 2, 2 * n - 1]))
+    firsts = list(
+        dict.fromkeys([*np.argsort(d_home)[:starts].tolist(), 0, 1, 2 * n - 2, 2 * n - 1])
+    )
     best: tuple[float, list[int]] | None = None
     for first in firsts:
         order = _greedy(ends, int(first))
@@ -62,19 +64,22 @@ def _transit_cost(ends: FloatArray, order: list[int], home: Point2) -> float:
 
 
 def _oriented(segments: FloatArray, entry: int) -> FloatArray:
-    seg = segments[entry // 2]
+    seg: FloatArray = segments[entry // 2]
     return seg if entry % 2 == 0 else seg[::-1]
 
 
-def order_points(points: list[Point2], home: Point2,
-                 distance: Callable[[Point2, Point2], float]) -> list[int]:
+def order_points(
+    points: list[Point2], home: Point2, distance: Callable[[Point2, Point2], float]
+) -> list[int]:
     """A short closed tour home -> points -> home: nearest neighbour, then 2-opt until no gain."""
     n = len(points)
     if n <= 1:
         return list(range(n))
     nodes = [home, *points]
-    dist = [[distance(p, q) if i != j else 0.0 for j, q in enumerate(nodes)]
-            for i, p in enumerate(nodes)]
+    dist = [
+        [distance(p, q) if i != j else 0.0 for j, q in enumerate(nodes)]
+        for i, p in enumerate(nodes)
+    ]
     tour = [0]
     left = set(range(1, n + 1))
     while left:

@@ -29,8 +29,15 @@ class Sweep:
     lanes: Lanes
 
 
-def sweep(free: BaseGeometry, router: Router, start: Point2, *, spacing_m: float,
-          turn_cost_m: float, angle_deg: float | None) -> Sweep:
+def sweep(
+    free: BaseGeometry,
+    router: Router,
+    start: Point2,
+    *,
+    spacing_m: float,
+    turn_cost_m: float,
+    angle_deg: float | None,
+) -> Sweep:
     """Boustrophedon-style coverage: lanes at the best angle, ordered greedily, transits routed."""
     angle = best_angle(free, spacing_m, turn_cost_m) if angle_deg is None else angle_deg % 180
     lanes = cut_lanes(free, angle, spacing_m)
@@ -55,8 +62,9 @@ def work_legs(route: list[Waypoint]) -> FloatArray:
     return np.stack([xy[:-1], xy[1:]], axis=1) if len(xy) > 1 else np.zeros((0, 2, 2))
 
 
-def perimeter(free: BaseGeometry, router: Router, start: Point2, *, clockwise: bool) -> list[
-        Waypoint]:
+def perimeter(
+    free: BaseGeometry, router: Router, start: Point2, *, clockwise: bool
+) -> list[Waypoint]:
     """A loop along each free-space outline (the zone boundary offset by the margin)."""
     route: list[Waypoint] = []
     here = start
@@ -73,8 +81,9 @@ def perimeter(free: BaseGeometry, router: Router, start: Point2, *, clockwise: b
     return route
 
 
-def points(router: Router, start: Point2, spots: list[Point2], *, loiter_s: float) -> list[
-        Waypoint]:
+def points(
+    router: Router, start: Point2, spots: list[Point2], *, loiter_s: float
+) -> list[Waypoint]:
     """Visit every hot-spot in a short order, loitering at each."""
     order = order_points(spots, start, router.path_length_m)
     route: list[Waypoint] = []

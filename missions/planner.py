@@ -29,7 +29,7 @@ from missions.mission import Mission, sortie_items
 from missions.route import LegKind, Point2, Waypoint, append_path
 from missions.routing import Router
 from missions.sorties import Sortie, SortiePlanner
-from missions.spec import Direction, Pattern, PatrolSpec, load_spec
+from missions.spec import Direction, PatrolSpec, Pattern, load_spec
 
 #: How far inside the free space a departure from a home in the margin band aims.
 _ENTRY_INSET_M = 0.05
@@ -89,8 +89,10 @@ class Plan:
             "duration_s": round(self.duration_s, 1),
             "battery_pct": round(self.battery_pct, 1),
             "sorties": len(self.sorties),
-            "sortie_battery_pct": [round(s.cost.energy_wh / self.spec.vehicle.battery_wh * 100, 1)
-                                   for s in self.sorties],
+            "sortie_battery_pct": [
+                round(s.cost.energy_wh / self.spec.vehicle.battery_wh * 100, 1)
+                for s in self.sorties
+            ],
             "coverage_pct": None if self.coverage_pct is None else round(self.coverage_pct, 2),
             "min_clearance_m": round(self.min_clearance_m, 2),
             "margin_m": self.spec.margin_m,
@@ -110,22 +112,27 @@ def plan_file(spec_path: Path) -> Plan:
 def plan(spec: PatrolSpec, area: Area) -> Plan:
     """Plan `spec` over `area`; raises a `PatrolError` naming what to fix when it cannot."""
     if area.home is None:
-        raise AreaError("has no home point; add a Point feature with role 'home' (the station)",
-                        path=area.source)
+        raise AreaError(
+            "has no home point; add a Point feature with role 'home' (the station)",
+            path=area.source,
+        )
     home = area.home
     zones = select_zones(area, spec.zones)
     frame = LocalFrame(home.latlon)
-    fence = fence_from_area(area, zones, frame, ceiling_rel_m=spec.ceiling_rel_m,
-                            margin_m=spec.margin_m)
+    fence = fence_from_area(
+        area, zones, frame, ceiling_rel_m=spec.ceiling_rel_m, margin_m=spec.margin_m
+    )
     local = fence.in_frame(frame)
-    check_home_inside(local, home)
     _check_zones_not_excluded(area, zones, frame)
+    check_home_inside(local, home)
     warnings: list[str] = []
     free_all = local.free_space()
     if free_all.is_empty:
         names = ", ".join(repr(z.name) for z in zones)
-        raise PlanningError(f"zone {names} is narrower than twice the margin (2 x {spec.margin_m:g}"
-                            " m): no room for lanes; reduce [patrol] margin_m")
+        raise PlanningError(
+            f"zone {names} is narrower than twice the margin (2 x {spec.margin_m:g}"
+            " m): no room for lanes; reduce [patrol] margin_m"
+        )
     entry = _entry(free_all, (0.0, 0.0), warnings, spec.margin_m)
     free = _reachable(free_all, entry, warnings)
     router = Router(free)
@@ -134,30 +141,42 @@ def plan(spec: PatrolSpec, area: Area) -> Plan:
     if spec.pattern is Pattern.SWEEP:
         spacing_m = footprint.across_m * (1 - spec.side_overlap)
         turn_cost_m = spacing_m + spec.speed_mps**2 / spec.vehicle.accel_mps2
-        swept = patterns.sweep(free, router, entry, spacing_m=spacing_m, turn_cost_m=turn_cost_m,
-                               angle_deg=spec.lane_angle_deg)
+        swept = patterns.sweep(
+            free,
+            router,
+            entry,
+            spacing_m=spacing_m,
+            turn_cost_m=turn_cost_m,
+            angle_deg=spec.lane_angle_deg,
+        )
         work = list(swept.waypoints)
         lanes = swept.lanes
     elif spec.pattern is Pattern.PERIMETER:
-        work = patterns.perimeter(free, router, entry,
-                                  clockwise=spec.direction is Direction.CLOCKWISE)
+        work = patterns.perimeter(
+            free, router, entry, clockwise=spec.direction is Direction.CLOCKWISE
+        )
     else:
         spots = _hotspots(spec, area, local, free, frame)
         work = patterns.points(router, entry, spots, loiter_s=spec.loiter_s)
     work = _loops(work, spec, router)
-    planner = SortiePlanner(router, (0.0, 0.0), entry, spec.vehicle, alt_rel_m=spec.alt_rel_m,
-                            speed_mps=spec.speed_mps)
+    planner = SortiePlanner(
+        router, (0.0, 0.0), entry, spec.vehicle, alt_rel_m=spec.alt_rel_m, speed_mps=spec.speed_mps
+    )
     sorties = tuple(planner.split(work))
     if len(sorties) > 1:
         warnings.append(f"longer than one battery: {len(sorties)} sorties, land and swap between")
-    rally = tuple(RallyPoint(p.position.lat_deg, p.position.lon_deg, spec.alt_rel_m)
-                  for p in area.rally if local.contains_geo(p.position))
+    rally = tuple(
+        RallyPoint(p.position.lat_deg, p.position.lon_deg, spec.alt_rel_m)
+        for p in area.rally
+        if local.contains_geo(p.position)
+    )
     missions = tuple(
         Mission(
             name=spec.name if len(sorties) == 1 else f"{spec.name}-{k}",
             home=home,
-            items=sortie_items(frame, home, s.waypoints, alt_rel_m=spec.alt_rel_m,
-                               speed_mps=spec.speed_mps),
+            items=sortie_items(
+                frame, home, s.waypoints, alt_rel_m=spec.alt_rel_m, speed_mps=spec.speed_mps
+            ),
             fence=fence,
             rally=rally,
             cruise_speed_mps=spec.speed_mps,
@@ -167,12 +186,27 @@ def plan(spec: PatrolSpec, area: Area) -> Plan:
     )
     coverage = None
     if lanes is not None:
-        coverage = patterns.coverage_pct(free_all, patterns.work_legs(work), footprint.across_m,
-                                         footprint.along_m)
-    clearance = min(local.line_clearance_m([(0.0, 0.0), *(w.xy for w in s.waypoints)])
-                    for s in sorties)
-    return Plan(spec, area, frame, fence, local, free_all, sorties, missions, lanes, footprint,
-                coverage, clearance, tuple(warnings))
+        coverage = patterns.coverage_pct(
+            free_all, patterns.work_legs(work), footprint.across_m, footprint.along_m
+        )
+    clearance = min(
+        local.line_clearance_m([(0.0, 0.0), *(w.xy for w in s.waypoints)]) for s in sorties
+    )
+    return Plan(
+        spec,
+        area,
+        frame,
+        fence,
+        local,
+        free_all,
+        sorties,
+        missions,
+        lanes,
+        footprint,
+        coverage,
+        clearance,
+        tuple(warnings),
+    )
 
 
 def _check_zones_not_excluded(area: Area, zones: tuple[object, ...], frame: LocalFrame) -> None:
@@ -183,12 +217,16 @@ def _check_zones_not_excluded(area: Area, zones: tuple[object, ...], frame: Loca
         geometry = shape_in_frame(zone, frame)
         for name, shape in exclusions:
             if shape.covers(geometry):
-                raise PlanningError(f"exclusion {name!r} covers the whole of zone {zone.name!r}; "
-                                    "drop the zone from [patrol] zones or fix the exclusion outline")
+                raise PlanningError(
+                    f"exclusion {name!r} covers the whole of zone {zone.name!r}; "
+                    "drop the zone from [patrol] zones or fix the exclusion outline"
+                )
         rest = geometry.difference(shapely.union_all([s for _n, s in exclusions]))
         if exclusions and rest.area < 1e-6 * geometry.area:
-            raise PlanningError(f"exclusions together cover the whole of zone {zone.name!r}; drop "
-                                "the zone from [patrol] zones or fix the exclusion outlines")
+            raise PlanningError(
+                f"exclusions together cover the whole of zone {zone.name!r}; drop "
+                "the zone from [patrol] zones or fix the exclusion outlines"
+            )
 
 
 def _entry(free: BaseGeometry, home: Point2, warnings: list[str], margin_m: float) -> Point2:
@@ -199,8 +237,10 @@ def _entry(free: BaseGeometry, home: Point2, warnings: list[str], margin_m: floa
     target = inner if not inner.is_empty else free
     point = nearest_points(target, Point(home))[0]
     distance = Point(home).distance(point)
-    warnings.append(f"home is within the {margin_m:g} m margin of the fence: take-off and landing "
-                    f"legs ({distance:.0f} m) pass closer to the fence than the margin")
+    warnings.append(
+        f"home is within the {margin_m:g} m margin of the fence: take-off and landing "
+        f"legs ({distance:.0f} m) pass closer to the fence than the margin"
+    )
     return (float(point.x), float(point.y))
 
 
@@ -212,38 +252,49 @@ def _reachable(free: BaseGeometry, entry: Point2, warnings: list[str]) -> BaseGe
     at = Point(entry)
     reach = min(parts, key=lambda p: p.distance(at))
     lost_m2 = sum(p.area for p in parts if p is not reach)
-    warnings.append(f"{len(parts) - 1} part(s) of the free space ({lost_m2:,.0f} m2, "
-                    f"{lost_m2 / free.area * 100:.1f} %) cannot be reached from home without "
-                    "crossing the margin or an exclusion: not patrolled")
+    warnings.append(
+        f"{len(parts) - 1} part(s) of the free space ({lost_m2:,.0f} m2, "
+        f"{lost_m2 / free.area * 100:.1f} %) cannot be reached from home without "
+        "crossing the margin or an exclusion: not patrolled"
+    )
     return reach
 
 
-def _hotspots(spec: PatrolSpec, area: Area, local: LocalFence, free: BaseGeometry,
-              frame: LocalFrame) -> list[Point2]:
+def _hotspots(
+    spec: PatrolSpec, area: Area, local: LocalFence, free: BaseGeometry, frame: LocalFrame
+) -> list[Point2]:
     known = {p.name: p for p in area.hotspots}
     if spec.hotspots:
         for name in spec.hotspots:
             if name not in known:
                 listing = ", ".join(repr(k) for k in known) or "none"
-                raise AreaError(f"has no hotspot named {name!r}; its hotspots are: {listing}",
-                                path=area.source)
+                raise AreaError(
+                    f"has no hotspot named {name!r}; its hotspots are: {listing}", path=area.source
+                )
         chosen = [known[n] for n in spec.hotspots]
     else:
         chosen = [p for p in area.hotspots if local.contains_geo(p.position)]
     if not chosen:
-        raise PlanningError("pattern 'points' needs hot-spots inside the fence; add Point features "
-                            f"with role '{Role.HOTSPOT.value}' to {area.source}")
+        raise PlanningError(
+            "pattern 'points' needs hot-spots inside the fence; add Point features "
+            f"with role '{Role.HOTSPOT.value}' to {area.source}"
+        )
     spots: list[Point2] = []
     for spot in chosen:
         xy = frame.geodetic2enu(spot.position.lat_deg, spot.position.lon_deg)
         clearance = local.clearance_m(*xy)
         if clearance < 0:
-            raise AreaError("hotspot is outside the fence; move it into a patrolled zone",
-                            path=area.source, feature=spot.name)
+            raise AreaError(
+                "hotspot is outside the fence; move it into a patrolled zone",
+                path=area.source,
+                feature=spot.name,
+            )
         if not free.covers(Point(xy)):
-            raise PlanningError(f"hotspot {spot.name!r} is {clearance:.1f} m from the fence, inside "
-                                f"the {spec.margin_m:g} m margin (or cut off from home); move it or "
-                                "reduce [patrol] margin_m")
+            raise PlanningError(
+                f"hotspot {spot.name!r} is {clearance:.1f} m from the fence, inside "
+                f"the {spec.margin_m:g} m margin (or cut off from home); move it or "
+                "reduce [patrol] margin_m"
+            )
         spots.append(xy)
     return spots
 
@@ -267,5 +318,7 @@ def _loops(work: list[Waypoint], spec: PatrolSpec, router: Router) -> list[Waypo
 def _reversed(work: list[Waypoint]) -> list[Waypoint]:
     """The route flown backwards: each leg keeps its kind, now arriving at its other end."""
     back = work[::-1]
-    return [Waypoint(wp.east_m, wp.north_m, back[k - 1].kind if k else LegKind.TRANSIT,
-                     wp.loiter_s) for k, wp in enumerate(back)]
+    return [
+        Waypoint(wp.east_m, wp.north_m, back[k - 1].kind if k else LegKind.TRANSIT, wp.loiter_s)
+        for k, wp in enumerate(back)
+    ]

@@ -1,4 +1,5 @@
-"""An SVG preview of a plan for a person to look at: fence, exclusions, margin, route, home, hot-spots,
+"""An SVG preview of a plan for a person to look at: fence, exclusions, margin, route, home,
+hot-spots,
 with a scale bar and a north arrow. Drawn in the local frame (metres), north up."""
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ class _View:
 
 def _nice_length(max_m: float) -> float:
     """A round scale-bar length no longer than `max_m` (1, 2 or 5 times a power of ten)."""
-    power = 10 ** math.floor(math.log10(max_m))
-    return max(step * power for step in (1, 2, 5) if step * power <= max_m)
+    power = 10.0 ** math.floor(math.log10(max_m))
+    return max(float(step * power) for step in (1, 2, 5) if step * power <= max_m)
 
 
 def plan_svg(plan: Plan) -> str:
@@ -76,22 +77,29 @@ def plan_svg(plan: Plan) -> str:
         here = (0.0, 0.0)
         for wp in sortie.waypoints:
             (x1, y1), (x2, y2) = view.pt(*here), view.pt(*wp.xy)
-            out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                       f'{_STYLE[wp.kind]}/>')
+            out.append(
+                f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" {_STYLE[wp.kind]}/>'
+            )
             here = wp.xy
     for spot in plan.area.hotspots:
         x, y = view.pt(*plan.frame.geodetic2enu(spot.position.lat_deg, spot.position.lon_deg))
-        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#e08a00" stroke="#000"/>'
-                   f'<text x="{x + 9:.1f}" y="{y + 4:.1f}">{escape(spot.name)}</text>')
+        out.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#e08a00" stroke="#000"/>'
+            f'<text x="{x + 9:.1f}" y="{y + 4:.1f}">{escape(spot.name)}</text>'
+        )
     for rally in plan.area.rally:
         x, y = view.pt(*plan.frame.geodetic2enu(rally.position.lat_deg, rally.position.lon_deg))
-        out.append(f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" fill="#2f8f2f" '
-                   f'stroke="#000"/><text x="{x + 9:.1f}" y="{y + 4:.1f}">R {escape(rally.name)}'
-                   "</text>")
+        out.append(
+            f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" fill="#2f8f2f" '
+            f'stroke="#000"/><text x="{x + 9:.1f}" y="{y + 4:.1f}">R {escape(rally.name)}'
+            "</text>"
+        )
     hx, hy = view.pt(0.0, 0.0)
-    out.append(f'<path d="M{hx:.1f},{hy - 10:.1f} L{hx + 9:.1f},{hy + 7:.1f} L{hx - 9:.1f},'
-               f'{hy + 7:.1f} Z" fill="#000"/><text x="{hx + 12:.1f}" y="{hy + 5:.1f}" '
-               'font-weight="bold">home</text>')
+    out.append(
+        f'<path d="M{hx:.1f},{hy - 10:.1f} L{hx + 9:.1f},{hy + 7:.1f} L{hx - 9:.1f},'
+        f'{hy + 7:.1f} Z" fill="#000"/><text x="{hx + 12:.1f}" y="{hy + 5:.1f}" '
+        'font-weight="bold">home</text>'
+    )
     out.append("</g>")
     out += _furniture(plan, view)
     out.append("</svg>")
@@ -106,9 +114,11 @@ def _furniture(plan: Plan, view: _View) -> list[str]:
     label = f"{bar_m:g} m" if bar_m < 1000 else f"{bar_m / 1000:g} km"
     s = plan.summary()
     cov = "" if s["coverage_pct"] is None else f", coverage {s['coverage_pct']} %"
-    text = (f"{escape(plan.spec.name)}: {s['pattern']}, {s['waypoints']} waypoints, "
-            f"{plan.length_m / 1000:.2f} km, {plan.duration_s / 60:.1f} min, "
-            f"{s['sorties']} sortie(s){cov}, min clearance {s['min_clearance_m']} m")
+    text = (
+        f"{escape(plan.spec.name)}: {s['pattern']}, {s['waypoints']} waypoints, "
+        f"{plan.length_m / 1000:.2f} km, {plan.duration_s / 60:.1f} min, "
+        f"{s['sorties']} sortie(s){cov}, min clearance {s['min_clearance_m']} m"
+    )
     return [
         f'<rect x="20" y="{y - 6:.1f}" width="{bar_px:.1f}" height="6" fill="#000"/>',
         f'<text x="20" y="{y - 12:.1f}">{label}</text>',

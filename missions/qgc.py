@@ -84,9 +84,12 @@ def _item(raw: Any, source: str, index: int) -> MavItem:
         raise AreaError("is not an object", path=source, feature=where)
     if raw.get("type") != "SimpleItem":
         kind = raw.get("complexItemType", raw.get("type"))
-        raise AreaError(f"is a {kind!r} item; only SimpleItems can be flown as they are: in "
-                        "QGroundControl convert it to simple waypoints first", path=source,
-                        feature=where)
+        raise AreaError(
+            f"is a {kind!r} item; only SimpleItems can be flown as they are: in "
+            "QGroundControl convert it to simple waypoints first",
+            path=source,
+            feature=where,
+        )
     params = raw.get("params")
     if not isinstance(params, list) or len(params) != 7:
         raise AreaError("needs 7 params", path=source, feature=where)
@@ -94,9 +97,18 @@ def _item(raw: Any, source: str, index: int) -> MavItem:
     command, frame = raw.get("command"), raw.get("frame")
     if not isinstance(command, int) or not isinstance(frame, int):
         raise AreaError("'command' and 'frame' must be integers", path=source, feature=where)
-    return MavItem(command, frame, values[0], values[1], values[2], values[3],
-                   values[4] or 0.0, values[5] or 0.0, values[6] or 0.0,
-                   autocontinue=bool(raw.get("autoContinue", True)))
+    return MavItem(
+        command,
+        frame,
+        values[0],
+        values[1],
+        values[2],
+        values[3],
+        values[4] or 0.0,
+        values[5] or 0.0,
+        values[6] or 0.0,
+        autocontinue=bool(raw.get("autoContinue", True)),
+    )
 
 
 def mission_from_document(doc: dict[str, Any], source: str, name: str) -> Mission:
@@ -105,8 +117,11 @@ def mission_from_document(doc: dict[str, Any], source: str, name: str) -> Missio
     if not isinstance(section, dict):
         raise AreaError("has no 'mission' object", path=source)
     if section.get("version") != MISSION_VERSION:
-        raise AreaError(f"mission version {section.get('version')!r} is not supported; save the "
-                        "plan with a current QGroundControl (mission version 2)", path=source)
+        raise AreaError(
+            f"mission version {section.get('version')!r} is not supported; save the "
+            "plan with a current QGroundControl (mission version 2)",
+            path=source,
+        )
     raw_items = section.get("items")
     if not isinstance(raw_items, list) or not raw_items:
         raise AreaError("mission has no items", path=source)
@@ -115,8 +130,9 @@ def mission_from_document(doc: dict[str, Any], source: str, name: str) -> Missio
     if not (isinstance(planned, list) and len(planned) == 3):
         raise AreaError("mission has no plannedHomePosition [lat, lon, alt]", path=source)
     home = GeoPoint(float(planned[0]), float(planned[1]), float(planned[2]))
-    firmware = {v: k for k, v in FIRMWARE_TYPE.items()}.get(section.get("firmwareType", 12),
-                                                           Autopilot.PX4)
+    firmware = {v: k for k, v in FIRMWARE_TYPE.items()}.get(
+        section.get("firmwareType", 12), Autopilot.PX4
+    )
     speed = section.get("hoverSpeed") or section.get("cruiseSpeed") or 5.0
     return Mission(
         name=name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from enum import Enum
@@ -35,7 +36,7 @@ class Waypoint:
 
 
 def path_length_m(points: list[Point2]) -> float:
-    return sum(math.dist(p, q) for p, q in zip(points, points[1:], strict=False))
+    return sum(math.dist(p, q) for p, q in itertools.pairwise(points))
 
 
 def append_path(route: list[Waypoint], path: list[Point2], kind: LegKind) -> None:

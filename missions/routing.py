@@ -1,7 +1,8 @@
 """Transit legs that stay inside the free space: straight when clear, else around the obstacles.
 
 A shortest path among polygonal obstacles bends only at reflex corners of the free space, so those
-are the graph's nodes (a visibility graph). Edges are checked lazily, only when A* pops them, and the
+are the graph's nodes (a visibility graph). Edges are checked lazily, only when A* pops them, and
+the
 search looks first at nodes inside an ellipse around the two ends, widening only if that fails; this
 keeps a district with hundreds of holes fast.
 """
@@ -9,6 +10,7 @@ keeps a district with hundreds of holes fast.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 
 import numpy as np
@@ -41,7 +43,8 @@ class Router:
         return bool(self.free.covers(LineString([a, b])))
 
     def route(self, a: Point2, b: Point2) -> list[Point2]:
-        """The shortest path a -> b inside the free space, as its corner points (a and b included)."""
+        """The shortest path a -> b inside the free space, as its corner points (a and b
+        included)."""
         if self.is_clear(a, b):
             return [a, b]
         direct = math.dist(a, b)
@@ -67,7 +70,7 @@ class Router:
 
     def path_length_m(self, a: Point2, b: Point2) -> float:
         path = self.route(a, b)
-        return sum(math.dist(p, q) for p, q in zip(path, path[1:], strict=False))
+        return sum(math.dist(p, q) for p, q in itertools.pairwise(path))
 
     def _edge_clear(self, i: int, j: int, pts: list[Point2], ids: list[int]) -> bool:
         if ids[i] < 0 or ids[j] < 0:
@@ -120,7 +123,8 @@ def _reflex_vertices(free: BaseGeometry) -> np.ndarray:
             if len(xy) < 3:
                 continue
             prev, nxt = np.roll(xy, 1, axis=0), np.roll(xy, -1, axis=0)
-            cross = ((xy[:, 0] - prev[:, 0]) * (nxt[:, 1] - xy[:, 1])
-                     - (xy[:, 1] - prev[:, 1]) * (nxt[:, 0] - xy[:, 0]))
+            cross = (xy[:, 0] - prev[:, 0]) * (nxt[:, 1] - xy[:, 1]) - (xy[:, 1] - prev[:, 1]) * (
+                nxt[:, 0] - xy[:, 0]
+            )
             out.append(xy[cross < 0])
     return np.vstack(out) if out else np.zeros((0, 2))

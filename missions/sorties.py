@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from missions import energy
 from missions.energy import Cost, VehicleModel
 from missions.errors import PlanningError
-from missions.route import LegKind, Point2, Waypoint, append_path, path_length_m
+from missions.route import LegKind, Point2, Waypoint, path_length_m
 from missions.routing import Router
 
 #: A routed way home is at most this much longer than the straight line before it is routed.
@@ -60,8 +60,16 @@ class _Flight:
 class SortiePlanner:
     """Splits a work route into sorties for one vehicle model, altitude and speed."""
 
-    def __init__(self, router: Router, home: Point2, entry: Point2, model: VehicleModel, *,
-                 alt_rel_m: float, speed_mps: float) -> None:
+    def __init__(
+        self,
+        router: Router,
+        home: Point2,
+        entry: Point2,
+        model: VehicleModel,
+        *,
+        alt_rel_m: float,
+        speed_mps: float,
+    ) -> None:
         self.router = router
         self.home = home
         self.entry = entry
@@ -81,10 +89,13 @@ class SortiePlanner:
 
     def _return_cost(self, p: Point2, used: Cost) -> Cost:
         """Cost of getting home from p and landing; routed only when the margin is thin."""
-        land = energy.descend(self.model, self.alt_rel_m) + energy.turn(self.model, math.pi,
-                                                                         self.speed_mps)
-        rough = energy.cruise(self.model, _DETOUR_ALLOWANCE * math.dist(p, self.home),
-                              self.speed_mps) + land
+        land = energy.descend(self.model, self.alt_rel_m) + energy.turn(
+            self.model, math.pi, self.speed_mps
+        )
+        rough = (
+            energy.cruise(self.model, _DETOUR_ALLOWANCE * math.dist(p, self.home), self.speed_mps)
+            + land
+        )
         if (used + rough).energy_wh <= self.model.usable_wh:
             return rough
         routed = energy.cruise(self.model, path_length_m(self.path_home(p)), self.speed_mps)
@@ -92,8 +103,12 @@ class SortiePlanner:
 
     def _start(self, resume: Point2 | None, target: Point2) -> _Flight:
         """Take off and fly towards `target`, stopping short of it (the caller adds it)."""
-        flight = _Flight(self.model, self.speed_mps, [Waypoint(*self.home, LegKind.DEPART)],
-                         energy.climb(self.model, self.alt_rel_m))
+        flight = _Flight(
+            self.model,
+            self.speed_mps,
+            [Waypoint(*self.home, LegKind.DEPART)],
+            energy.climb(self.model, self.alt_rel_m),
+        )
         path = [self.home] if self.entry != self.home else []
         path += self.router.route(self.entry, resume if resume is not None else target)
         if resume is None:
@@ -133,6 +148,8 @@ class SortiePlanner:
 
     def _too_far(self, wp: Waypoint) -> str:
         d = math.dist(wp.xy, self.home)
-        return (f"a waypoint {d:,.0f} m from home cannot be reached and left again on one battery "
-                f"({self.model.battery_wh:g} Wh, {self.model.reserve_pct:g} % reserve); shrink the "
-                "zone, lower the speed or use a bigger battery")
+        return (
+            f"a waypoint {d:,.0f} m from home cannot be reached and left again on one battery "
+            f"({self.model.battery_wh:g} Wh, {self.model.reserve_pct:g} % reserve); shrink the "
+            "zone, lower the speed or use a bigger battery"
+        )

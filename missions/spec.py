@@ -1,6 +1,7 @@
 """The patrol spec: what the pilot asks for, in a TOML file, checked key by key.
 
-Every key has a type, a range and a default, so a wrong or unknown key gets one line naming the file,
+Every key has a type, a range and a default, so a wrong or unknown key gets one line naming the
+file,
 the section and the key, what is wrong, and (for a typo) the nearest valid key.
 """
 
@@ -70,7 +71,11 @@ class _Key:
 
 def _number(low: float, high: float, *, low_open: bool = False) -> Callable[[Any], float]:
     def convert(value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             raise ValueError(f"must be a number, got {value!r}")
         ok = (value > low if low_open else value >= low) and value <= high
         if not ok:
@@ -100,7 +105,7 @@ def _text(value: Any) -> str:
 
 def _names(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError("must be a list of names, e.g. [\"Zone A\", \"Zone B\"]")
+        raise ValueError('must be a list of names, e.g. ["Zone A", "Zone B"]')
     return tuple(value)
 
 
@@ -192,12 +197,18 @@ def parse_spec(doc: dict[str, Any], source: str, base_dir: Path) -> PatrolSpec:
     """A spec from a parsed TOML document; relative paths resolve against `base_dir`."""
     for section in doc:
         if section not in _SECTIONS:
-            raise SpecError(f"unknown section; {_nearest(section, list(_SECTIONS))}",
-                            path=source, key=f"[{section}]")
+            raise SpecError(
+                f"unknown section; {_nearest(section, list(_SECTIONS))}",
+                path=source,
+                key=f"[{section}]",
+            )
     patrol = _read_section(doc, "patrol", source)
     if "area_path" not in patrol:
-        raise SpecError("missing; name the area file, e.g. area = \"area.geojson\"",
-                        path=source, key="[patrol] area")
+        raise SpecError(
+            'missing; name the area file, e.g. area = "area.geojson"',
+            path=source,
+            key="[patrol] area",
+        )
     patrol["area_path"] = (base_dir / patrol["area_path"]).resolve()
     fence = _read_section(doc, "fence", source)
     try:

@@ -1,8 +1,8 @@
 """The `patrol` command line. The one place that turns errors into messages and exit codes:
 
-    0  done
-    2  a user's input cannot be used (PatrolError: file, field, what is wrong, how to mend)
-    130 interrupted
+0  done
+2  a user's input cannot be used (PatrolError: file, field, what is wrong, how to mend)
+130 interrupted
 """
 
 from __future__ import annotations
@@ -34,13 +34,20 @@ def cli() -> None:
 
 @cli.command("plan")
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Write the mission as a QGroundControl .plan (one file per sortie).")
-@click.option("--geojson", type=click.Path(path_type=Path), help="Write fence and route as GeoJSON.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write the mission as a QGroundControl .plan (one file per sortie).",
+)
+@click.option(
+    "--geojson", type=click.Path(path_type=Path), help="Write fence and route as GeoJSON."
+)
 @click.option("--svg", type=click.Path(path_type=Path), help="Write a preview drawing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
-async def plan_command(source: Path, output: Path | None, geojson: Path | None, svg: Path | None,
-                       as_json: bool) -> None:
+async def plan_command(
+    source: Path, output: Path | None, geojson: Path | None, svg: Path | None, as_json: bool
+) -> None:
     """Plan SOURCE (a patrol spec .toml), or check SOURCE (a QGroundControl .plan) against its
     fence."""
     console = Console()
@@ -63,8 +70,14 @@ async def plan_command(source: Path, output: Path | None, geojson: Path | None, 
         print_plan(console, plan, [str(p) for p in outputs])
 
 
-def _check_plan(console: Console, source: Path, output: Path | None, geojson: Path | None,
-                svg: Path | None, as_json: bool) -> None:
+def _check_plan(
+    console: Console,
+    source: Path,
+    output: Path | None,
+    geojson: Path | None,
+    svg: Path | None,
+    as_json: bool,
+) -> None:
     if geojson is not None or svg is not None:
         raise click.UsageError("--geojson and --svg need a patrol spec (.toml), not a .plan")
     mission = load_plan(source)
@@ -72,10 +85,17 @@ def _check_plan(console: Console, source: Path, output: Path | None, geojson: Pa
     if output is not None:
         write_all({output: plan_text(mission)})
     if as_json:
-        click.echo(json.dumps({"name": mission.name, "items": len(mission.items),
-                               "waypoints": report.nav_items,
-                               "min_clearance_m": round(report.min_clearance_m, 2),
-                               "max_alt_rel_m": report.max_alt_rel_m}))
+        click.echo(
+            json.dumps(
+                {
+                    "name": mission.name,
+                    "items": len(mission.items),
+                    "waypoints": report.nav_items,
+                    "min_clearance_m": round(report.min_clearance_m, 2),
+                    "max_alt_rel_m": report.max_alt_rel_m,
+                }
+            )
+        )
     else:
         print_lint(console, mission, report)
 

@@ -24,21 +24,31 @@ def plan_table(plan: Plan) -> Table:
     table.add_row("length", f"{plan.length_m / 1000:.2f} km")
     table.add_row("flight time", _minutes(plan.duration_s))
     sortie_pcts = ", ".join(f"{p:.0f} %" for p in s["sortie_battery_pct"])  # type: ignore[attr-defined]
-    table.add_row("battery", f"{plan.battery_pct:.0f} % of one battery (per sortie: {sortie_pcts};"
-                  f" reserve {plan.spec.vehicle.reserve_pct:g} %)")
+    table.add_row(
+        "battery",
+        f"{plan.battery_pct:.0f} % of one battery (per sortie: {sortie_pcts};"
+        f" reserve {plan.spec.vehicle.reserve_pct:g} %)",
+    )
     table.add_row("sorties", str(len(plan.sorties)))
     if plan.lanes is not None:
-        table.add_row("coverage", f"{plan.coverage_pct:.2f} % of {plan.free.area / 1e6:.3f} km2 free "
-                      "area")
-        table.add_row("lanes", f"{len(plan.lanes.segments)} at {plan.lanes.angle_deg:.1f} deg, "
-                      f"{plan.lanes.spacing_m:.1f} m apart (footprint {plan.footprint.across_m:.1f}"
-                      f" m, GSD {plan.spec.camera.gsd_cm(plan.spec.alt_rel_m):.1f} cm/px)")
+        table.add_row(
+            "coverage", f"{plan.coverage_pct:.2f} % of {plan.free.area / 1e6:.3f} km2 free area"
+        )
+        table.add_row(
+            "lanes",
+            f"{len(plan.lanes.segments)} at {plan.lanes.angle_deg:.1f} deg, "
+            f"{plan.lanes.spacing_m:.1f} m apart (footprint {plan.footprint.across_m:.1f}"
+            f" m, GSD {plan.spec.camera.gsd_cm(plan.spec.alt_rel_m):.1f} cm/px)",
+        )
     ok = plan.min_clearance_m >= plan.spec.margin_m
     style = "green" if ok else "yellow"
-    table.add_row("min clearance", f"[{style}]{plan.min_clearance_m:.2f} m[/] to the fence "
-                  f"(margin {plan.spec.margin_m:g} m)")
-    table.add_row("altitude", f"{plan.spec.alt_rel_m:g} m above home (ceiling "
-                  f"{plan.spec.ceiling_rel_m:g} m)")
+    table.add_row(
+        "min clearance",
+        f"[{style}]{plan.min_clearance_m:.2f} m[/] to the fence (margin {plan.spec.margin_m:g} m)",
+    )
+    table.add_row(
+        "altitude", f"{plan.spec.alt_rel_m:g} m above home (ceiling {plan.spec.ceiling_rel_m:g} m)"
+    )
     return table
 
 
@@ -51,13 +61,15 @@ def print_plan(console: Console, plan: Plan, written: list[str]) -> None:
 
 
 def print_lint(console: Console, mission: Mission, report: LintReport) -> None:
-    table = Table(title=f"patrol plan check: {mission.name}", show_header=False,
-                  title_justify="left")
+    table = Table(
+        title=f"patrol plan check: {mission.name}", show_header=False, title_justify="left"
+    )
     table.add_column("what", style="bold")
     table.add_column("value")
     table.add_row("items", f"{len(mission.items)} ({report.nav_items} with a position)")
-    table.add_row("fence", f"{len(mission.fence.polygons)} polygons, {len(mission.fence.circles)}"
-                  " circles")
+    table.add_row(
+        "fence", f"{len(mission.fence.polygons)} polygons, {len(mission.fence.circles)} circles"
+    )
     table.add_row("rally points", str(len(mission.rally)))
     table.add_row("highest", f"{report.max_alt_rel_m:g} m above home")
     table.add_row("min clearance", f"{report.min_clearance_m:.2f} m to the fence")

@@ -24,24 +24,41 @@ def square(side_m: float, x0: float = -50.0, y0: float = -50.0) -> list[tuple[fl
     return [(x0, y0), (x0 + side_m, y0), (x0 + side_m, y0 + side_m), (x0, y0 + side_m)]
 
 
-CONCAVE_L = [(-50.0, -50.0), (350.0, -50.0), (350.0, 100.0), (100.0, 100.0), (100.0, 350.0),
-             (-50.0, 350.0)]
+CONCAVE_L = [
+    (-50.0, -50.0),
+    (350.0, -50.0),
+    (350.0, 100.0),
+    (100.0, 100.0),
+    (100.0, 350.0),
+    (-50.0, 350.0),
+]
 BOWTIE = [(-50.0, -50.0), (200.0, 200.0), (200.0, -50.0), (-50.0, 200.0)]
 
 
-def polygon_feature(xy: list[tuple[float, float]], role: str = "zone", name: str = "Zone A",
-                    holes: list[list[tuple[float, float]]] | None = None,
-                    origin: LatLon = ORIGIN) -> dict[str, Any]:
+def polygon_feature(
+    xy: list[tuple[float, float]],
+    role: str = "zone",
+    name: str = "Zone A",
+    holes: list[list[tuple[float, float]]] | None = None,
+    origin: LatLon = ORIGIN,
+) -> dict[str, Any]:
     rings = [lonlat_ring(xy, origin)] + [lonlat_ring(h, origin) for h in holes or []]
-    return {"type": "Feature", "properties": {"role": role, "name": name},
-            "geometry": {"type": "Polygon", "coordinates": rings}}
+    return {
+        "type": "Feature",
+        "properties": {"role": role, "name": name},
+        "geometry": {"type": "Polygon", "coordinates": rings},
+    }
 
 
-def point_feature(east_m: float, north_m: float, role: str, name: str = "p",
-                  origin: LatLon = ORIGIN, **props: Any) -> dict[str, Any]:
+def point_feature(
+    east_m: float, north_m: float, role: str, name: str = "p", origin: LatLon = ORIGIN, **props: Any
+) -> dict[str, Any]:
     p = LocalFrame(origin).enu2geodetic(east_m, north_m)
-    return {"type": "Feature", "properties": {"role": role, "name": name, **props},
-            "geometry": {"type": "Point", "coordinates": [p.lon_deg, p.lat_deg]}}
+    return {
+        "type": "Feature",
+        "properties": {"role": role, "name": name, **props},
+        "geometry": {"type": "Point", "coordinates": [p.lon_deg, p.lat_deg]},
+    }
 
 
 def home_feature(origin: LatLon = ORIGIN) -> dict[str, Any]:
@@ -60,6 +77,7 @@ def write_area(tmp: Path, doc: dict[str, Any], name: str = "area.geojson") -> Pa
 
 def write_spec(tmp: Path, area: Path, extra: str = "", patrol: str = "") -> Path:
     path = tmp / "patrol.toml"
-    path.write_text(f'[patrol]\narea = "{area.name}"\nalt_rel_m = 40.0\nmargin_m = 10.0\n'
-                    f"{patrol}\n{extra}\n")
+    path.write_text(
+        f'[patrol]\narea = "{area.name}"\nalt_rel_m = 40.0\nmargin_m = 10.0\n{patrol}\n{extra}\n'
+    )
     return path

@@ -17,11 +17,17 @@ from tests.geometries import (
 
 def test_sample_area_loads_with_its_roles(examples):
     area = load_area(examples / "area.geojson")
-    assert area.zone_names() == ("Si Mongkhon Yot Kaeo", "Si Sumang (part)",
-                                 "Government centre block (part)")
-    assert {e.name for e in area.exclusions} == {"Mekong River (Thai-Lao border)",
-                                                 "Hospital helipad"}
-    assert area.home is not None and area.home.alt_amsl_m == 140.0
+    assert area.zone_names() == (
+        "Si Mongkhon Yot Kaeo",
+        "Si Sumang (part)",
+        "Government centre block (part)",
+    )
+    assert {e.name for e in area.exclusions} == {
+        "Mekong River (Thai-Lao border)",
+        "Hospital helipad",
+    }
+    assert area.home is not None
+    assert area.home.alt_amsl_m == 140.0
     assert len(area.hotspots) == 4
     assert [r.name for r in area.rally] == ["Government centre field"]
 
@@ -37,8 +43,11 @@ def test_holes_in_a_zone_become_exclusions(tmp_path):
 def test_multipolygon_zone_gives_parts_with_one_name(tmp_path):
     a = polygon_feature(square(100))["geometry"]["coordinates"]
     b = polygon_feature(square(100, 200, 0))["geometry"]["coordinates"]
-    feature = {"type": "Feature", "properties": {"name": "Two blocks"},
-               "geometry": {"type": "MultiPolygon", "coordinates": [a, b]}}
+    feature = {
+        "type": "Feature",
+        "properties": {"name": "Two blocks"},
+        "geometry": {"type": "MultiPolygon", "coordinates": [a, b]},
+    }
     area = load_area(write_area(tmp_path, collection(feature, home_feature())))
     assert area.zone_names() == ("Two blocks",)
     assert len(area.zones) == 2
@@ -67,16 +76,24 @@ def test_non_wgs84_crs_is_refused(tmp_path):
 
 
 def test_projected_metres_are_refused(tmp_path):
-    feature = {"type": "Feature", "properties": {},
-               "geometry": {"type": "Polygon", "coordinates": [[[500000, 1830000],
-                            [500100, 1830000], [500100, 1830100], [500000, 1830000]]]}}
+    feature = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [
+                [[500000, 1830000], [500100, 1830000], [500100, 1830100], [500000, 1830000]]
+            ],
+        },
+    }
     assert "is not WGS84 degrees" in _error(tmp_path, collection(feature))
 
 
 def test_swapped_coordinates_are_named(tmp_path):
     feature = polygon_feature(square(100))
-    feature["geometry"]["coordinates"] = [[[lat, lon] for lon, lat in ring]
-                                          for ring in feature["geometry"]["coordinates"]]
+    feature["geometry"]["coordinates"] = [
+        [[lat, lon] for lon, lat in ring] for ring in feature["geometry"]["coordinates"]
+    ]
     message = _error(tmp_path, collection(feature))
     assert "latitude 104.7" in message
     assert "look swapped" in message
@@ -104,14 +121,16 @@ def test_fewer_than_three_distinct_vertices(tmp_path):
     feature = polygon_feature(square(100))
     ring = feature["geometry"]["coordinates"][0]
     feature["geometry"]["coordinates"] = [[ring[0], ring[1], ring[1], ring[0]]]
-    assert "2 distinct vertices; a polygon needs at least 3" in _error(tmp_path,
-                                                                        collection(feature))
+    assert "2 distinct vertices; a polygon needs at least 3" in _error(
+        tmp_path, collection(feature)
+    )
 
 
 def test_zero_area_polygon(tmp_path):
     feature = polygon_feature([(0.0, 0.0), (100.0, 0.0), (200.0, 0.0)])
-    feature["geometry"]["coordinates"] = [[[104.0, 16.0], [104.001, 16.0], [104.002, 16.0],
-                                           [104.0, 16.0]]]
+    feature["geometry"]["coordinates"] = [
+        [[104.0, 16.0], [104.001, 16.0], [104.002, 16.0], [104.0, 16.0]]
+    ]
     assert "zero area" in _error(tmp_path, collection(feature))
 
 

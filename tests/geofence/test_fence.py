@@ -22,8 +22,10 @@ from tests.geometries import ORIGIN
 
 
 def _square(frame: LocalFrame, x0: float, y0: float, side: float) -> tuple[LatLon, ...]:
-    return tuple(frame.enu2geodetic(e, n) for e, n in
-                 [(x0, y0), (x0 + side, y0), (x0 + side, y0 + side), (x0, y0 + side)])
+    return tuple(
+        frame.enu2geodetic(e, n)
+        for e, n in [(x0, y0), (x0 + side, y0), (x0 + side, y0 + side), (x0, y0 + side)]
+    )
 
 
 @pytest.fixture
@@ -34,8 +36,10 @@ def frame() -> LocalFrame:
 @pytest.fixture
 def fence(frame) -> Fence:
     return Fence(
-        polygons=(FencePolygon.clockwise(_square(frame, -100, -100, 400), inclusion=True),
-                  FencePolygon.clockwise(_square(frame, 100, 100, 50), inclusion=False)),
+        polygons=(
+            FencePolygon.clockwise(_square(frame, -100, -100, 400), inclusion=True),
+            FencePolygon.clockwise(_square(frame, 100, 100, 50), inclusion=False),
+        ),
         circles=(FenceCircle(frame.enu2geodetic(200, -20), 20.0, inclusion=False),),
         margin_m=10.0,
     )
@@ -85,8 +89,12 @@ def test_home_outside_fence_is_refused(fence, frame):
 
 
 def test_fence_items_round_trip(fence, frame):
-    with_return = Fence(fence.polygons, fence.circles, margin_m=10.0,
-                        breach_return=RallyPoint(ORIGIN.lat_deg, ORIGIN.lon_deg, 30.0))
+    with_return = Fence(
+        fence.polygons,
+        fence.circles,
+        margin_m=10.0,
+        breach_return=RallyPoint(ORIGIN.lat_deg, ORIGIN.lon_deg, 30.0),
+    )
     items = fence_items(with_return)
     assert [i.command for i in items[:4]] == [MavCmd.NAV_FENCE_POLYGON_VERTEX_INCLUSION] * 4
     assert all(i.param1 == 4 for i in items[:8])

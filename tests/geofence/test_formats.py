@@ -15,7 +15,8 @@ KML = """<?xml version="1.0" encoding="UTF-8"?>
   </innerBoundaryIs></Polygon></Placemark>
 <Placemark><name>Station</name><ExtendedData><Data name="role"><value>home</value></Data>
   </ExtendedData><Point><coordinates>{home}</coordinates></Point></Placemark>
-<Placemark><name>Helipad</name><ExtendedData><SchemaData><SimpleData name="role">exclusion</SimpleData>
+<Placemark><name>Helipad</name><ExtendedData><SchemaData><SimpleData
+name="role">exclusion</SimpleData>
   <SimpleData name="radius_m">30</SimpleData></SchemaData></ExtendedData>
   <Point><coordinates>{pad}</coordinates></Point></Placemark>
 </Folder></Document></kml>"""
@@ -31,8 +32,14 @@ def test_kml_polygons_points_and_extended_data(tmp_path):
     home = lonlat_ring([(0.0, 0.0)])[0]
     pad = lonlat_ring([(60.0, 60.0)])[0]
     path = tmp_path / "area.kml"
-    path.write_text(KML.format(zone=_kml_coords(zone), hole=_kml_coords(hole),
-                               home=f"{home[0]},{home[1]}", pad=f"{pad[0]},{pad[1]}"))
+    path.write_text(
+        KML.format(
+            zone=_kml_coords(zone),
+            hole=_kml_coords(hole),
+            home=f"{home[0]},{home[1]}",
+            pad=f"{pad[0]},{pad[1]}",
+        )
+    )
     area = load_area(path)
     assert area.zone_names() == ("Block 1",)
     assert area.home is not None
@@ -53,8 +60,10 @@ def test_kml_not_xml(tmp_path):
 def test_kml_swapped_coordinates(tmp_path):
     path = tmp_path / "area.kml"
     ring = " ".join(f"{lat},{lon}" for lon, lat in lonlat_ring(square(100)))
-    path.write_text(f"<kml><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>{ring}"
-                    "</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>")
+    path.write_text(
+        f"<kml><Placemark><Polygon><outerBoundaryIs><LinearRing><coordinates>{ring}"
+        "</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></kml>"
+    )
     with pytest.raises(AreaError, match="KML coordinates are longitude,latitude"):
         load_area(path)
 
@@ -63,27 +72,40 @@ def _plan(polygons, circles=(), home=None, breach=None):
     fence = {"circles": list(circles), "polygons": polygons, "version": 2}
     if breach:
         fence["breachReturn"] = breach
-    return {"fileType": "Plan", "geoFence": fence, "groundStation": "QGroundControl",
-            "mission": {"items": [], "plannedHomePosition": home, "version": 2},
-            "rallyPoints": {"points": [[16.5424, 104.7246, 30.0]], "version": 2}, "version": 1}
+    return {
+        "fileType": "Plan",
+        "geoFence": fence,
+        "groundStation": "QGroundControl",
+        "mission": {"items": [], "plannedHomePosition": home, "version": 2},
+        "rallyPoints": {"points": [[16.5424, 104.7246, 30.0]], "version": 2},
+        "version": 1,
+    }
 
 
 def test_plan_geofence_as_area(tmp_path):
     ring = [[lat, lon] for lon, lat in lonlat_ring(square(300))[:-1]]
-    doc = _plan([{"inclusion": True, "polygon": ring, "version": 1},
-                 {"inclusion": False, "polygon": [[lat, lon] for lon, lat in
-                                                  lonlat_ring(square(30, 100, 100))[:-1]],
-                  "version": 1}],
-                circles=[{"circle": {"center": ring[0], "radius": 20.0}, "inclusion": False,
-                          "version": 1}],
-                home=[16.5424, 104.7246, 140.0], breach=[16.5425, 104.7247, 30.0])
+    doc = _plan(
+        [
+            {"inclusion": True, "polygon": ring, "version": 1},
+            {
+                "inclusion": False,
+                "polygon": [[lat, lon] for lon, lat in lonlat_ring(square(30, 100, 100))[:-1]],
+                "version": 1,
+            },
+        ],
+        circles=[{"circle": {"center": ring[0], "radius": 20.0}, "inclusion": False, "version": 1}],
+        home=[16.5424, 104.7246, 140.0],
+        breach=[16.5425, 104.7247, 30.0],
+    )
     path = tmp_path / "fence.plan"
     path.write_text(json.dumps(doc))
     area = load_area(path)
     assert [z.role for z in area.zones] == [Role.ZONE]
     assert len(area.exclusions) == 2
-    assert area.home is not None and area.home.alt_amsl_m == 140.0
-    assert area.breach_return is not None and area.breach_return.alt_rel_m == 30.0
+    assert area.home is not None
+    assert area.home.alt_amsl_m == 140.0
+    assert area.breach_return is not None
+    assert area.breach_return.alt_rel_m == 30.0
     assert len(area.rally) == 1
 
 

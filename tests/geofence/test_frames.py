@@ -45,5 +45,5 @@ def test_ground_distance():
 def test_out_of_range_positions_are_refused(lat, lon):
     with pytest.raises(ValueError, match="deg"):
         LatLon(lat, lon)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="deg"):
         GeoPoint(lat, lon, 0.0)

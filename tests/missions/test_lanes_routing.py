@@ -1,3 +1,4 @@
+import itertools
 import math
 
 import pytest
@@ -13,8 +14,9 @@ def test_lanes_across_a_rectangle():
     lanes = cut_lanes(box(0, 0, 100, 50), 0.0, 10.0)
     ys = sorted({round(float(s[0, 1]), 6) for s in lanes.segments})
     assert ys == [5.0, 15.0, 25.0, 35.0, 45.0]
-    assert all(abs(float(s[1, 0] - s[0, 0])) == pytest.approx(100.0, abs=0.02)
-               for s in lanes.segments)
+    assert all(
+        abs(float(s[1, 0] - s[0, 0])) == pytest.approx(100.0, abs=0.02) for s in lanes.segments
+    )
 
 
 def test_lanes_are_split_by_a_hole():
@@ -37,7 +39,7 @@ def test_router_goes_round_a_square_obstacle():
     router = Router(free)
     path = router.route((10.0, 50.0), (90.0, 50.0))
     assert len(path) == 4  # round two corners of the obstacle
-    length = sum(math.dist(a, b) for a, b in zip(path, path[1:], strict=False))
+    length = sum(math.dist(a, b) for a, b in itertools.pairwise(path))
     assert length == pytest.approx(2 * math.hypot(30, 30) + 20, abs=1e-6)
     assert free.covers(LineString(path))
 
@@ -64,8 +66,8 @@ def test_points_order_two_opt_removes_crossings():
     pts = [(0.0, 100.0), (100.0, 0.0), (100.0, 100.0), (0.0, 200.0), (200.0, 100.0)]
     order = order_points(pts, (0.0, 0.0), math.dist)
     tour = [(0.0, 0.0), *(pts[k] for k in order), (0.0, 0.0)]
-    length = sum(math.dist(a, b) for a, b in zip(tour, tour[1:], strict=False))
-    segs = [LineString([a, b]) for a, b in zip(tour, tour[1:], strict=False)]
+    length = sum(math.dist(a, b) for a, b in itertools.pairwise(tour))
+    segs = [LineString([a, b]) for a, b in itertools.pairwise(tour)]
     for i, a in enumerate(segs):
         for b in segs[i + 2 :]:
             if a.coords[0] != b.coords[-1]:

@@ -39,17 +39,20 @@ def test_unknown_section_suggests_the_nearest(tmp_path):
 
 def test_wrong_type(tmp_path):
     assert "[patrol] speed_mps: must be a number, got 'fast'" in _error(
-        tmp_path, '[patrol]\narea = "a.geojson"\nspeed_mps = "fast"\n')
+        tmp_path, '[patrol]\narea = "a.geojson"\nspeed_mps = "fast"\n'
+    )
 
 
 def test_out_of_range(tmp_path):
     assert "[patrol] side_overlap: 0.95 is out of range" in _error(
-        tmp_path, '[patrol]\narea = "a.geojson"\nside_overlap = 0.95\n')
+        tmp_path, '[patrol]\narea = "a.geojson"\nside_overlap = 0.95\n'
+    )
 
 
 def test_bad_choice(tmp_path):
     assert "[patrol] pattern: 'zigzag' is not one of 'sweep', 'perimeter', 'points'" in _error(
-        tmp_path, '[patrol]\narea = "a.geojson"\npattern = "zigzag"\n')
+        tmp_path, '[patrol]\narea = "a.geojson"\npattern = "zigzag"\n'
+    )
 
 
 def test_altitude_above_ceiling(tmp_path):

@@ -1,0 +1,142 @@
+"""`patrol plan` through its runner: outputs, figures, and one-line errors with exit code 2."""
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+from asyncclick.testing import CliRunner
+
+from patrol.cli import cli, main
+
+pytestmark = pytest.mark.anyio
+
+
+async def _run(args):
+    result = await CliRunner().invoke(cli, args, catch_exceptions=True)
+    return result
+
+
+async def test_plan_writes_every_output(tmp_path, examples):
+    out = tmp_path / "out"
+    result = await _run(
+        [
+            "plan",
+            str(examples / "patrol.toml"),
+            "-o",
+            str(out / "m.plan"),
+            "--geojson",
+            str(out / "m.geojson"),
+            "--svg",
+            str(out / "m.svg"),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    plans = sorted(out.glob("m-*.plan"))
+    assert len(plans) >= 2  # the sample needs several sorties
+    assert json.loads(plans[0].read_text())["fileType"] == "Plan"
+    geo = json.loads((out / "m.geojson").read_text())
+    roles = {f["properties"]["role"] for f in geo["features"]}
+    assert {"inclusion", "exclusion", "home", "route", "waypoint"} <= roles
+    svg = ET.fromstring((out / "m.svg").read_text())
+    assert svg.tag.endswith("svg")
+    assert "min clearance" in result.output
+    assert "coverage" in result.output
+    assert "wrote" in result.output
+
+
+async def test_plan_json_has_the_figures(examples):
+    result = await _run(["plan", str(examples / "hotspots.toml"), "--json"])
+    assert result.exit_code == 0
+    figures = json.loads(result.output)
+    for key in (
+        "waypoints",
+        "length_m",
+        "duration_s",
+        "battery_pct",
+        "sorties",
+        "coverage_pct",
+        "min_clearance_m",
+    ):
+        assert key in figures
+    assert figures["sorties"] == 1
+    assert figures["min_clearance_m"] >= 10.0
+
+
+async def test_plan_checks_a_plan_file(tmp_path, examples):
+    out = tmp_path / "h.plan"
+    assert (await _run(["plan", str(examples / "hotspots.toml"), "-o", str(out)])).exit_code == 0
+    result = await _run(["plan", str(out), "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.output)["min_clearance_m"] >= 10.0
+
+
+def _main(monkeypatch, capsys, args):
+    monkeypatch.setattr("sys.argv", ["patrol", *args])
+    with pytest.raises(SystemExit) as info:
+        main()
+    captured = capsys.readouterr()
+    return info.value.code, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda s: s.replace("alt_rel_m = 40.0", "alt_m = 40.0"),
+            "[patrol] alt_m: unknown key; did you mean 'alt_rel_m'?",
+        ),
+        (
+            lambda s: s.replace("alt_rel_m = 40.0", "alt_rel_m = 120.0"),
+            "[patrol] alt_rel_m: 120 m is above the fence ceiling of 90 m",
+        ),
+        (lambda s: s.replace('"Si Sumang (part)"', '"Si Sumang"'), "has no zone named 'Si Sumang'"),
+        (
+            lambda s: s.replace("margin_m = 10.0", "margin_m = 400.0"),
+            "narrower than twice the margin",
+        ),
+    ],
+)
+def test_bad_spec_gives_one_line_exit_2_and_writes_nothing(
+    tmp_path, examples, monkeypatch, capsys, edit, expected
+):
+    shutil.copy(examples / "area.geojson", tmp_path / "area.geojson")
+    spec = tmp_path / "patrol.toml"
+    spec.write_text(edit((examples / "patrol.toml").read_text()))
+    out = tmp_path / "out"
+    code, stdout, stderr = _main(
+        monkeypatch,
+        capsys,
+        ["plan", str(spec), "-o", str(out / "m.plan"), "--svg", str(out / "m.svg")],
+    )
+    assert code == 2
+    assert stderr.count("\n") == 1
+    assert expected in stderr
+    assert stderr.startswith("patrol: error: ")
+    assert "Traceback" not in stderr + stdout
+    assert not out.exists()
+
+
+def test_bad_area_file_names_the_feature(tmp_path, examples, monkeypatch, capsys):
+    doc = json.loads((examples / "area.geojson").read_text())
+    ring = doc["features"][1]["geometry"]["coordinates"][0]
+    ring[1], ring[2] = ring[2], ring[1]  # cross two edges
+    (tmp_path / "area.geojson").write_text(json.dumps(doc))
+    shutil.copy(examples / "patrol.toml", tmp_path / "patrol.toml")
+    code, _out, err = _main(monkeypatch, capsys, ["plan", str(tmp_path / "patrol.toml")])
+    assert code == 2
+    assert "feature 2 (Si Sumang (part)): polygon edges cross each other near" in err
+
+
+def test_missing_file(monkeypatch, capsys, tmp_path):
+    code, _out, err = _main(monkeypatch, capsys, ["plan", str(tmp_path / "none.toml")])
+    assert code == 2
+    assert err.strip() == f"patrol: error: {tmp_path / 'none.toml'}: file not found"
+
+
+def test_geojson_option_refused_for_a_plan(monkeypatch, capsys, tmp_path):
+    path = tmp_path / "x.plan"
+    path.write_text("{}")
+    code, _out, err = _main(monkeypatch, capsys, ["plan", str(path), "--svg", "x.svg"])
+    assert code == 2
+    assert "--geojson and --svg need a patrol spec" in err
