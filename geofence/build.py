@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -92,8 +93,9 @@ def fence_from_area(
 
 def _ring(coords: Iterable[tuple[float, ...]], frame: LocalFrame) -> tuple[LatLon, ...]:
     """A closed shapely ring's coordinates (closing point dropped) as WGS84 vertices."""
-    points = list(coords)
-    return tuple(frame.enu2geodetic(p[0], p[1]) for p in points[:-1])
+    xy = np.asarray(list(coords), dtype=float)[:-1, :2]
+    latlon = frame.enu2geodetic_many(xy[:, 0], xy[:, 1])
+    return tuple(LatLon(float(lat), float(lon)) for lat, lon in latlon)
 
 
 def _fence_polygon(

@@ -70,26 +70,47 @@ def cut_lanes(free: BaseGeometry, angle_deg: float, spacing_m: float) -> Lanes:
     height_m = ymax - ymin
     count = max(1, math.ceil(height_m / spacing_m))
     first = ymin + (height_m - (count - 1) * spacing_m) / 2
-    ys = first + spacing_m * np.arange(count)
-    y1, y2 = p1[:, 1][None, :], p2[:, 1][None, :]
-    yl = ys[:, None]
-    crosses = (y1 <= yl) != (y2 <= yl)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = (yl - y1) / (y2 - y1)
-        xs = p1[:, 0][None, :] + t * (p2[:, 0] - p1[:, 0])[None, :]
-    xs = np.where(crosses, xs, np.inf)
-    xs.sort(axis=1)
+    lane, xs = _crossings(p1, p2, first, spacing_m, count)
+    order = np.lexsort((xs, lane))
+    lane, xs = lane[order], xs[order]
     segments: list[FloatArray] = []
-    for row, y in zip(xs, ys, strict=True):
-        finite = row[np.isfinite(row)]
-        for k in range(0, len(finite) - 1, 2):
-            x0, x1 = finite[k] + END_INSET_M, finite[k + 1] - END_INSET_M
+    starts = np.searchsorted(lane, np.arange(count + 1))
+    for k in range(count):
+        row = xs[starts[k] : starts[k + 1]]
+        y = first + spacing_m * k
+        for j in range(0, len(row) - 1, 2):
+            x0, x1 = row[j] + END_INSET_M, row[j + 1] - END_INSET_M
             if x1 - x0 >= MIN_SEGMENT_M:
                 segments.append(np.array([[x0, y], [x1, y]]))
     if not segments:
         return Lanes(np.zeros((0, 2, 2)), angle_deg, spacing_m)
     flat = _rotate(np.vstack(segments), a)
     return Lanes(flat.reshape(-1, 2, 2), angle_deg, spacing_m)
+
+
+def _crossings(
+    p1: FloatArray, p2: FloatArray, first: float, spacing_m: float, count: int
+) -> tuple[npt.NDArray[np.intp], FloatArray]:
+    """Every (lane index, x) where a lane line y = first + k * spacing crosses an edge p1 -> p2.
+
+    An edge crosses lane k when min(y1, y2) <= y_k < max(y1, y2) (half-open, so a vertex on a
+    lane counts once or twice, never oddly). Only the lanes each edge spans are generated.
+    """
+    y1, y2 = p1[:, 1], p2[:, 1]
+    lo = np.floor((np.minimum(y1, y2) - first) / spacing_m).astype(np.intp)
+    hi = np.ceil((np.maximum(y1, y2) - first) / spacing_m).astype(np.intp)
+    lo, hi = np.clip(lo, 0, count - 1), np.clip(hi, 0, count - 1)
+    spans = hi - lo + 1
+    edge = np.repeat(np.arange(len(y1)), spans)
+    offset = np.arange(len(edge)) - np.repeat(np.cumsum(spans) - spans, spans)
+    lane = lo[edge] + offset
+    y = first + spacing_m * lane
+    a, b = y1[edge], y2[edge]
+    hit = (a <= y) != (b <= y)
+    edge, lane, y = edge[hit], lane[hit], y[hit]
+    t = (y - y1[edge]) / (y2[edge] - y1[edge])
+    xs = p1[edge, 0] + t * (p2[edge, 0] - p1[edge, 0])
+    return lane, xs
 
 
 def lane_cost_m(lanes: Lanes, turn_cost_m: float) -> float:
@@ -108,14 +129,14 @@ def best_angle(free: BaseGeometry, spacing_m: float, turn_cost_m: float) -> floa
     Lanes a few degrees off a long edge leave thin wedges along it that no footprint reaches, so
     an edge-parallel angle is kept when it costs at most `EDGE_PREFERENCE` times the best.
     """
-    search = free.simplify(spacing_m / 20, preserve_topology=True)
+    search = free.simplify(spacing_m / 8, preserve_topology=True)
     edges = _edge_angles(search)
 
     def cost(angle: float) -> float:
         return lane_cost_m(cut_lanes(search, angle, spacing_m), turn_cost_m)
 
-    best = min(sorted({float(a) for a in range(0, 180, 6)} | edges), key=cost)
-    for step in (2.0, 0.5):
+    best = min(sorted({float(a) for a in range(0, 180, 10)} | edges), key=cost)
+    for step in (4.0, 1.0):
         best = min((best - 2 * step, best - step, best, best + step, best + 2 * step), key=cost)
     edge_best = min(sorted(edges), key=cost)
     if cost(edge_best) <= EDGE_PREFERENCE * cost(best):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from geofence.fence import Fence, RallyPoint
 from geofence.frames import GeoPoint, LocalFrame
 from geofence.mavlink import MavCmd, MavFrame, MavItem
@@ -71,8 +73,8 @@ def return_item() -> MavItem:
     return MavItem(MavCmd.NAV_RETURN_TO_LAUNCH, MavFrame.MISSION, 0.0, 0.0, 0.0, 0.0)
 
 
-def waypoint_item(frame: LocalFrame, wp: Waypoint, alt_rel_m: float) -> MavItem:
-    where = frame.enu2geodetic(wp.east_m, wp.north_m)
+def waypoint_item(wp: Waypoint, lat_deg: float, lon_deg: float, alt_rel_m: float) -> MavItem:
+    """A waypoint (or a loiter, when the waypoint has a loiter time) at a WGS84 position."""
     if wp.loiter_s > 0:
         return MavItem(
             MavCmd.NAV_LOITER_TIME,
@@ -81,8 +83,8 @@ def waypoint_item(frame: LocalFrame, wp: Waypoint, alt_rel_m: float) -> MavItem:
             0.0,
             0.0,
             None,
-            where.lat_deg,
-            where.lon_deg,
+            lat_deg,
+            lon_deg,
             alt_rel_m,
         )
     return MavItem(
@@ -92,8 +94,8 @@ def waypoint_item(frame: LocalFrame, wp: Waypoint, alt_rel_m: float) -> MavItem:
         0.0,
         0.0,
         None,
-        where.lat_deg,
-        where.lon_deg,
+        lat_deg,
+        lon_deg,
         alt_rel_m,
     )
 
@@ -107,5 +109,12 @@ def sortie_items(
     speed_mps: float,
 ) -> tuple[MavItem, ...]:
     """Take-off, speed, every waypoint but the last (home: the return flies there), return."""
-    body = [waypoint_item(frame, wp, alt_rel_m) for wp in waypoints[:-1]]
-    return (takeoff_item(home, alt_rel_m), speed_item(speed_mps), *body, return_item())
+    body = waypoints[:-1]
+    east = np.array([w.east_m for w in body], dtype=float)
+    north = np.array([w.north_m for w in body], dtype=float)
+    latlon = frame.enu2geodetic_many(east, north)
+    items = [
+        waypoint_item(wp, float(lat), float(lon), alt_rel_m)
+        for wp, (lat, lon) in zip(body, latlon, strict=True)
+    ]
+    return (takeoff_item(home, alt_rel_m), speed_item(speed_mps), *items, return_item())

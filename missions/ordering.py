@@ -27,22 +27,22 @@ def order_segments(segments: FloatArray, home: Point2, *, starts: int = 6) -> Fl
     firsts = list(
         dict.fromkeys([*np.argsort(d_home)[:starts].tolist(), 0, 1, 2 * n - 2, 2 * n - 1])
     )
-    best: tuple[float, list[int]] | None = None
+    best_cost, best_order = math.inf, [int(firsts[0])]
     for first in firsts:
-        order = _greedy(ends, int(first))
-        cost = _transit_cost(ends, order, home)
-        if best is None or cost < best[0]:
-            best = (cost, order)
-    assert best is not None
-    return np.stack([_oriented(segments, end) for end in best[1]])
+        order = _greedy(ends, int(first), home, best_cost)
+        if order is not None and (cost := _transit_cost(ends, order, home)) < best_cost:
+            best_cost, best_order = cost, order
+    return np.stack([_oriented(segments, end) for end in best_order])
 
 
-def _greedy(ends: FloatArray, first: int) -> list[int]:
-    """Entry ends in visiting order (an entry end e means: fly segment e // 2 from end e)."""
+def _greedy(ends: FloatArray, first: int, home: Point2, bound: float) -> list[int] | None:
+    """Entry ends in visiting order (an entry end e means: fly segment e // 2 from end e), or
+    None as soon as the transits flown so far cost `bound` or more (another start is better)."""
     n = len(ends) // 2
     free = np.ones(len(ends), dtype=bool)
     order = []
     entry = first
+    cost = math.dist(home, ends[first])
     for _ in range(n):
         order.append(entry)
         seg = entry // 2
@@ -53,6 +53,9 @@ def _greedy(ends: FloatArray, first: int) -> list[int]:
         d = np.hypot(ends[:, 0] - exit_xy[0], ends[:, 1] - exit_xy[1])
         d[~free] = np.inf
         entry = int(np.argmin(d))
+        cost += float(d[entry])
+        if cost >= bound:
+            return None
     return order
 
 

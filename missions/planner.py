@@ -138,6 +138,7 @@ def plan(spec: PatrolSpec, area: Area) -> Plan:
     router = Router(free)
     footprint = spec.camera.footprint(spec.alt_rel_m)
     lanes: Lanes | None = None
+    coverage: float | None = None
     if spec.pattern is Pattern.SWEEP:
         spacing_m = footprint.across_m * (1 - spec.side_overlap)
         turn_cost_m = spacing_m + spec.speed_mps**2 / spec.vehicle.accel_mps2
@@ -148,9 +149,12 @@ def plan(spec: PatrolSpec, area: Area) -> Plan:
             spacing_m=spacing_m,
             turn_cost_m=turn_cost_m,
             angle_deg=spec.lane_angle_deg,
+            across_m=footprint.across_m,
+            along_m=footprint.along_m,
         )
         work = list(swept.waypoints)
         lanes = swept.lanes
+        coverage = swept.coverage_pct * free.area / free_all.area
     elif spec.pattern is Pattern.PERIMETER:
         work = patterns.perimeter(
             free, router, entry, clockwise=spec.direction is Direction.CLOCKWISE
@@ -184,11 +188,6 @@ def plan(spec: PatrolSpec, area: Area) -> Plan:
         )
         for k, s in enumerate(sorties, start=1)
     )
-    coverage = None
-    if lanes is not None:
-        coverage = patterns.coverage_pct(
-            free_all, patterns.work_legs(work), footprint.across_m, footprint.along_m
-        )
     clearance = min(
         local.line_clearance_m([(0.0, 0.0), *(w.xy for w in s.waypoints)]) for s in sorties
     )

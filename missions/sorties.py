@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from missions import energy
 from missions.energy import Cost, VehicleModel
 from missions.errors import PlanningError
@@ -19,6 +21,10 @@ from missions.routing import Router
 
 #: A routed way home is at most this much longer than the straight line before it is routed.
 _DETOUR_ALLOWANCE = 1.5
+#: Joining an earlier way home: how many vertices to try, and how much longer than the straight
+#: line the joined path may be before a fresh route is searched instead.
+_JOIN_TRIES = 8
+_JOIN_SLACK = 1.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,29 +83,57 @@ class SortiePlanner:
         self.alt_rel_m = alt_rel_m
         self.speed_mps = speed_mps
         self._home_path: dict[Point2, list[Point2]] = {}
+        self._known: list[list[Point2]] = []  # routed paths to the entry, to join onto
+        self._via: list[tuple[float, float, float, int, int]] = []  # x, y, rest, path, vertex
 
     def path_home(self, p: Point2) -> list[Point2]:
         """Routed path p -> home (through the free-space entry when home lies in the margin)."""
         if p not in self._home_path:
-            path = self.router.route(p, self.entry)
+            path = self._to_entry(p)
             if self.entry != self.home:
-                path.append(self.home)
+                path = [*path, self.home]
             self._home_path[p] = path
         return self._home_path[p]
 
-    def _return_cost(self, p: Point2, used: Cost) -> Cost:
-        """Cost of getting home from p and landing; routed only when the margin is thin."""
-        land = energy.descend(self.model, self.alt_rel_m) + energy.turn(
+    def _to_entry(self, p: Point2) -> list[Point2]:
+        """A path p -> entry inside the free space: joined onto an earlier one when p sees a
+        vertex of it (neighbouring waypoints share most of their way home), else routed."""
+        if self._via:
+            via = np.asarray(self._via)
+            cost = np.hypot(via[:, 0] - p[0], via[:, 1] - p[1]) + via[:, 2]
+            direct = math.dist(p, self.entry)
+            for k in np.argsort(cost)[:_JOIN_TRIES]:
+                if cost[k] > _JOIN_SLACK * direct + 50.0:
+                    break
+                x, y, _rest, path_index, vertex = self._via[int(k)]
+                if self.router.is_clear(p, (x, y)):
+                    return [p, *self._known[path_index][vertex:]]
+        path = self.router.route(p, self.entry)
+        self._remember(path)
+        return path
+
+    def _remember(self, path: list[Point2]) -> None:
+        rest_m = 0.0
+        index = len(self._known)
+        self._known.append(path)
+        for vertex in range(len(path) - 1, 0, -1):
+            x, y = path[vertex]
+            self._via.append((x, y, rest_m, index, vertex))
+            rest_m += math.dist(path[vertex - 1], path[vertex])
+
+    def _land(self) -> Cost:
+        return energy.descend(self.model, self.alt_rel_m) + energy.turn(
             self.model, math.pi, self.speed_mps
         )
-        rough = (
-            energy.cruise(self.model, _DETOUR_ALLOWANCE * math.dist(p, self.home), self.speed_mps)
-            + land
+
+    def _fits(self, used: Cost, p: Point2, detour: float | None) -> bool:
+        """Whether the way home from p fits: along the routed path (detour None) or along the
+        straight line stretched by `detour` (1.0 is a bound no route can beat)."""
+        distance_m = (
+            path_length_m(self.path_home(p)) if detour is None else detour * math.dist(p, self.home)
         )
-        if (used + rough).energy_wh <= self.model.usable_wh:
-            return rough
-        routed = energy.cruise(self.model, path_length_m(self.path_home(p)), self.speed_mps)
-        return routed + land
+        ret = energy.cruise(self.model, distance_m, self.speed_mps) + self._land()
+        return (used + ret).energy_wh <= self.model.usable_wh
 
     def _start(self, resume: Point2 | None, target: Point2) -> _Flight:
         """Take off and fly towards `target`, stopping short of it (the caller adds it)."""
@@ -110,7 +144,7 @@ class SortiePlanner:
             energy.climb(self.model, self.alt_rel_m),
         )
         path = [self.home] if self.entry != self.home else []
-        path += self.router.route(self.entry, resume if resume is not None else target)
+        path += self._to_entry(resume if resume is not None else target)[::-1]
         if resume is None:
             path.pop()
         for east_m, north_m in path[1:]:
@@ -119,24 +153,54 @@ class SortiePlanner:
 
     def split(self, work: list[Waypoint]) -> list[Sortie]:
         """Sorties that fly `work` in order; a lane or loop leg cut by a battery change is flown
-        again whole from its start."""
+        again whole from its start.
+
+        Each cut is the last waypoint from which the routed way home still fits. Routing is the
+        costly part, so it is done only between the last waypoint that surely fits (straight line
+        stretched by a generous detour) and the first that surely does not (straight line), by
+        bisection, and the chosen cut is always checked along its routed path.
+        """
         sorties: list[Sortie] = []
         i = 0
         while i < len(work):
             resume = work[i - 1].xy if i > 0 and work[i].kind is not LegKind.TRANSIT else None
             flight = self._start(resume, work[i].xy)
-            j = i
-            while j < len(work):
-                ahead = flight.cost + flight.delta(work[j])
-                if (ahead + self._return_cost(work[j].xy, ahead)).energy_wh > self.model.usable_wh:
+            used = self._running_costs(flight, work, i)
+            sure, hopeless = i - 1, len(used) + i
+            for j in range(i, i + len(used)):
+                if self._fits(used[j - i], work[j].xy, _DETOUR_ALLOWANCE):
+                    sure = j
+                if not self._fits(used[j - i], work[j].xy, 1.0):
+                    hopeless = j
                     break
-                flight.add(work[j])
-                j += 1
-            if j == i:
+            lo, hi = i - 1, hopeless  # fits at lo (or lo < i), not at hi
+            if sure >= i and self._fits(used[sure - i], work[sure].xy, None):
+                lo = sure
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if self._fits(used[mid - i], work[mid].xy, None):
+                    lo = mid
+                else:
+                    hi = mid
+            if lo < i:
                 raise PlanningError(self._too_far(work[i]))
-            sorties.append(self._finish(flight, i, j - i))
-            i = j
+            for wp in work[i : lo + 1]:
+                flight.add(wp)
+            sorties.append(self._finish(flight, i, lo + 1 - i))
+            i = lo + 1
         return sorties
+
+    def _running_costs(self, flight: _Flight, work: list[Waypoint], i: int) -> list[Cost]:
+        """Energy used on arriving at each waypoint from i on, until even the straight way home
+        would not fit (no later cut is possible)."""
+        trial = _Flight(flight.model, flight.speed_mps, list(flight.points[-2:]), flight.cost)
+        out: list[Cost] = []
+        for wp in work[i:]:
+            trial.add(wp)
+            out.append(trial.cost)
+            if not self._fits(trial.cost, wp.xy, 1.0):
+                break
+        return out
 
     def _finish(self, flight: _Flight, first: int, count: int) -> Sortie:
         path = self.path_home(flight.points[-1].xy)

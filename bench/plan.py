@@ -1,0 +1,193 @@
+"""Planner benchmark: time per plan, route length against a lower bound, and coverage.
+
+Cases: the Mukdahan sample; convex zones (the length target applies to them); a synthetic 25 km2
+district with 200 exclusion holes and 5,000 vertices. The baseline, measured in the same run, is a
+fixed GEOS workload (buffering a 1,000-vertex polygon), so `x baseline` figures compare across
+machines and loads. Lower bound = free area / lane spacing + twice the distance from home to the
+free area (zero when home is inside it).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from shapely.geometry import Point, Polygon
+
+from geofence.frames import LatLon, LocalFrame
+from missions import Plan, plan_file
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "missions" / "examples" / "mukdahan"
+ORIGIN = LatLon(16.5424, 104.7246)
+
+
+def _median_s(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _baseline_s() -> float:
+    ring = [
+        (math.cos(a) * (500 + 30 * math.sin(7 * a)), math.sin(a) * (500 + 30 * math.sin(7 * a)))
+        for a in (2 * math.pi * k / 1000 for k in range(1000))
+    ]
+    poly = Polygon(ring)
+    return _median_s(lambda: poly.buffer(-10.0, quad_segs=16).area, 15)
+
+
+def _ring(xy: list[tuple[float, float]]) -> list[list[float]]:
+    frame = LocalFrame(ORIGIN)
+    pts = [frame.enu2geodetic(e, n) for e, n in xy]
+    ring = [[p.lon_deg, p.lat_deg] for p in pts]
+    return [*ring, ring[0]]
+
+
+def _write_case(
+    tmp: Path,
+    name: str,
+    outer: list[tuple[float, float]],
+    holes: list[list[tuple[float, float]]],
+    patrol: str,
+) -> Path:
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"role": "zone", "name": name},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [_ring(outer)] + [_ring(h) for h in holes],
+                },
+            },
+            {
+                "type": "Feature",
+                "properties": {"role": "home", "name": "home"},
+                "geometry": {"type": "Point", "coordinates": _ring([(0.0, 0.0)])[0]},
+            },
+        ],
+    }
+    (tmp / f"{name}.geojson").write_text(json.dumps(doc))
+    spec = tmp / f"{name}.toml"
+    spec.write_text(f'[patrol]\nname = "{name}"\narea = "{name}.geojson"\n{patrol}\n')
+    return spec
+
+
+def _convex_cases() -> dict[str, list[tuple[float, float]]]:
+    def rotated(w: float, h: float, deg: float) -> list[tuple[float, float]]:
+        a = math.radians(deg)
+        pts = [(-20.0, -20.0), (w, -20.0), (w, h), (-20.0, h)]
+        return [
+            (x * math.cos(a) - y * math.sin(a), x * math.sin(a) + y * math.cos(a)) for x, y in pts
+        ]
+
+    hexagon = [
+        (600 * math.cos(math.pi / 3 * k) + 560, 600 * math.sin(math.pi / 3 * k)) for k in range(6)
+    ]
+    return {
+        "square 1 km2": rotated(1000, 1000, 0),
+        "rectangle 2x0.4 km at 30 deg": rotated(2000, 400, 30),
+        "hexagon 0.9 km2": hexagon,
+        "triangle 0.5 km2": [(-20.0, -20.0), (1400.0, -20.0), (300.0, 700.0)],
+    }
+
+
+def _district() -> tuple[list[tuple[float, float]], list[list[tuple[float, float]]]]:
+    """5 x 5 km with a wavy 1,000-vertex outline and 200 twenty-vertex holes (5,000 vertices)."""
+    rng = random.Random(7)
+    outer = []
+    side = 5000.0
+    for k in range(1000):
+        t = k / 1000 * 4
+        edge, f = int(t), t - int(t)
+        wobble = 25 * math.sin(f * 40 * math.pi)
+        x, y = [
+            (f * side, wobble),
+            (side + wobble, f * side),
+            ((1 - f) * side, side + wobble),
+            (wobble, (1 - f) * side),
+        ][edge]
+        outer.append((x - 100, y - 100))
+    holes = []
+    cells = [(i, j) for i in range(15) for j in range(15) if (i, j) != (0, 0)]
+    rng.shuffle(cells)
+    for i, j in cells[:200]:
+        cx = (i + 0.5) * side / 15 - 100 + rng.uniform(-60, 60)
+        cy = (j + 0.5) * side / 15 - 100 + rng.uniform(-60, 60)
+        radii = [rng.uniform(25, 70) for _ in range(20)]
+        holes.append(
+            [
+                (cx + r * math.cos(2 * math.pi * k / 20), cy + r * math.sin(2 * math.pi * k / 20))
+                for k, r in enumerate(radii)
+            ]
+        )
+    return outer, holes
+
+
+def _bound_m(p: Plan) -> float:
+    assert p.lanes is not None
+    gap = p.free.distance(Point(0.0, 0.0))
+    return float(p.free.area) / p.lanes.spacing_m + 2 * gap
+
+
+def _row(name: str, p: Plan, seconds: float, base_s: float, target: str) -> None:
+    ratio = p.length_m / _bound_m(p)
+    print(
+        f"{name:32s} {seconds * 1000:9.1f} {seconds / base_s:9.1f}x {ratio:8.3f} "
+        f"{p.coverage_pct or 0:9.2f} {len(p.sorties):7d}  {target}"
+    )
+
+
+def main() -> None:
+    base_s = _baseline_s()
+    print(f"baseline (buffer a 1,000-vertex polygon): {base_s * 1000:.2f} ms")
+    print(
+        f"{'case':32s} {'ms/plan':>9s} {'x base':>10s} {'len/LB':>8s} {'cover %':>9s} "
+        f"{'sorties':>7s}  target"
+    )
+    sample = EXAMPLES / "patrol.toml"
+    plan_file(sample)  # warm caches
+    p = plan_file(sample)
+    _row(
+        "Mukdahan sample (median of 21)",
+        p,
+        _median_s(lambda: plan_file(sample), 21),
+        base_s,
+        "<= 50 ms, cover >= 99.5 %",
+    )
+    big_battery = "\n[vehicle]\nbattery_wh = 10000.0"
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        for name, outer in _convex_cases().items():
+            spec = _write_case(tmp, name.split()[0], outer, [], "alt_rel_m = 40.0" + big_battery)
+            p = plan_file(spec)
+            seconds = _median_s(partial(plan_file, spec), 5)
+            _row(f"convex: {name}", p, seconds, base_s, "len/LB <= 1.10, cover >= 99.5 %")
+        outer, holes = _district()
+        vertices = len(outer) + sum(len(h) for h in holes)
+        spec = _write_case(
+            tmp,
+            "district",
+            outer,
+            holes,
+            "alt_rel_m = 80.0\nspeed_mps = 12.0\n[vehicle]\nbattery_wh = 1000.0",
+        )
+        start = time.perf_counter()
+        p = plan_file(spec)
+        seconds = time.perf_counter() - start
+        _row(f"district 25 km2, {len(holes)} holes", p, seconds, base_s, "<= 2 s")
+        print(
+            f"  district: {vertices} vertices, {len(p.lanes.segments) if p.lanes else 0} lane "
+            f"segments, {p.waypoint_count} waypoints, {p.length_m / 1000:.0f} km"
+        )
