@@ -12,6 +12,9 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 Point2 = tuple[float, float]
 
+#: 2-opt on the segment order is quadratic per pass: it runs on areas up to this many segments.
+TWO_OPT_MAX_SEGMENTS = 600
+
 
 def order_segments(segments: FloatArray, home: Point2, *, starts: int = 6) -> FloatArray:
     """Segments reordered and flipped so each starts near where the previous ended.
@@ -32,7 +35,37 @@ def order_segments(segments: FloatArray, home: Point2, *, starts: int = 6) -> Fl
         order = _greedy(ends, int(first), home, best_cost)
         if order is not None and (cost := _transit_cost(ends, order, home)) < best_cost:
             best_cost, best_order = cost, order
-    return np.stack([_oriented(segments, end) for end in best_order])
+    ordered = np.stack([_oriented(segments, end) for end in best_order])
+    return _two_opt(ordered, home) if n <= TWO_OPT_MAX_SEGMENTS else ordered
+
+
+def _two_opt(ordered: FloatArray, home: Point2, max_passes: int = 30) -> FloatArray:
+    """Shorten transits by reversing runs of segments (each flown the other way round).
+
+    Reversing segments i..j keeps the transits inside the run (mirrored) and changes only the
+    two at its ends: exit(i-1) -> entry(i) and exit(j) -> entry(j+1) become exit(i-1) -> exit(j)
+    and entry(i) -> entry(j+1). Home is a fixed zero-length segment at both ends.
+    """
+    h = np.asarray(home, dtype=float)
+    seq = np.concatenate([[[h, h]], ordered, [[h, h]]])
+    for _ in range(max_passes):
+        improved = False
+        for i in range(1, len(seq) - 2):
+            entry, exit_ = seq[:, 0], seq[:, 1]
+            js = np.arange(i + 1, len(seq) - 1)
+            before = np.hypot(*(exit_[i - 1] - entry[i])) + np.hypot(*(exit_[js] - entry[js + 1]).T)
+            after = np.hypot(*(exit_[i - 1] - exit_[js]).T) + np.hypot(
+                *(entry[i] - entry[js + 1]).T
+            )
+            gain = before - after
+            k = int(np.argmax(gain))
+            if gain[k] > 1e-6:
+                j = int(js[k])
+                seq[i : j + 1] = seq[i : j + 1][::-1, ::-1]
+                improved = True
+        if not improved:
+            break
+    return seq[1:-1].copy()
 
 
 def _greedy(ends: FloatArray, first: int, home: Point2, bound: float) -> list[int] | None:

@@ -7,7 +7,13 @@ from shapely.geometry import LineString, Polygon, box
 
 from missions.errors import PlanningError
 from missions.lanes import best_angle, cut_lanes
-from missions.ordering import _greedy, _transit_cost, order_points, order_segments
+from missions.ordering import (
+    _greedy,
+    _transit_cost,
+    _two_opt,
+    order_points,
+    order_segments,
+)
 from missions.routing import NODE_INSET_M, Router
 
 
@@ -77,7 +83,7 @@ def test_points_order_two_opt_removes_crossings():
     assert sorted(order) == list(range(5))
 
 
-def test_segment_order_is_the_best_of_its_starts():
+def test_segment_order_is_no_worse_than_its_best_greedy_start():
     rng = np.random.default_rng(1)
     segs = rng.uniform(0, 1000, (60, 2, 2))
     ends = segs.reshape(-1, 2)
@@ -89,4 +95,14 @@ def test_segment_order_is_the_best_of_its_starts():
     flat = ordered.reshape(-1, 2)
     hops = sum(math.dist(flat[2 * k + 1], flat[2 * k + 2]) for k in range(59))
     total = math.dist((0, 0), flat[0]) + hops + math.dist(flat[-1], (0, 0))
-    assert total == pytest.approx(best)
+    assert total <= best + 1e-6  # 2-opt may shorten it further
+
+
+def test_two_opt_untangles_a_crossed_order():
+    # four lanes flown 1, 3, 2, 4: two long crossings that flying 1, 2, 3, 4 avoids
+    lanes = np.array([[[0, y], [100, y]] for y in (0.0, 40.0, 20.0, 60.0)])
+    lanes[1] = lanes[1][::-1]
+    lanes[3] = lanes[3][::-1]
+    untangled = _two_opt(lanes, (0.0, -10.0))
+    ys = [float(seg[0, 1]) for seg in untangled]
+    assert ys == [0.0, 20.0, 40.0, 60.0]
