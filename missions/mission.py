@@ -75,28 +75,10 @@ def return_item() -> MavItem:
 
 def waypoint_item(wp: Waypoint, lat_deg: float, lon_deg: float, alt_rel_m: float) -> MavItem:
     """A waypoint (or a loiter, when the waypoint has a loiter time) at a WGS84 position."""
-    if wp.loiter_s > 0:
-        return MavItem(
-            MavCmd.NAV_LOITER_TIME,
-            MavFrame.GLOBAL_RELATIVE_ALT,
-            wp.loiter_s,
-            0.0,
-            0.0,
-            None,
-            lat_deg,
-            lon_deg,
-            alt_rel_m,
-        )
+    command = MavCmd.NAV_LOITER_TIME if wp.loiter_s > 0 else MavCmd.NAV_WAYPOINT
+    hold_s = wp.loiter_s if wp.loiter_s > 0 else 0.0  # param1: loiter time, or hold time (0)
     return MavItem(
-        MavCmd.NAV_WAYPOINT,
-        MavFrame.GLOBAL_RELATIVE_ALT,
-        0.0,
-        0.0,
-        0.0,
-        None,
-        lat_deg,
-        lon_deg,
-        alt_rel_m,
+        command, MavFrame.GLOBAL_RELATIVE_ALT, hold_s, 0.0, 0.0, None, lat_deg, lon_deg, alt_rel_m
     )
 
 
