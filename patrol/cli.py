@@ -21,6 +21,7 @@ from missions.preview import plan_svg
 from patrol import __version__
 from patrol.files import numbered, write_all
 from patrol.report import print_lint, print_plan
+from sim.cli import sim_command
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -70,6 +71,9 @@ async def plan_command(
         print_plan(console, plan, [str(p) for p in outputs])
 
 
+cli.add_command(sim_command)
+
+
 def _check_plan(
     console: Console,
     source: Path,
@@ -116,3 +120,6 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("patrol: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except OSError as exc:  # a port already taken, a file that vanished mid-run
+        click.echo(f"patrol: error: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)

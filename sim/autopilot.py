@@ -1,0 +1,531 @@
+"""The simulated autopilot: modes, mission execution, commands, arming checks and failsafes.
+
+It behaves as PX4 does where a ground station can tell: take-off climbs to its altitude then
+holds; a mission flies its items in order (take-off, waypoints with acceptance radius and hold
+time, loiters, speed changes, jumps, return, land) and holds when it ends; return climbs to
+RTL_RETURN_ALT, flies home and lands; landing disarms after COM_DISARM_LAND. Failsafes it
+enforces itself: leaving the uploaded fence (GF_ACTION), losing the ground station (NAV_DLL_ACT
+after COM_DL_LOSS_T), battery (COM_LOW_BAT_ACT at BAT_CRIT_THR / BAT_EMERGEN_THR), GPS loss.
+Pure: time is passed in (sim seconds); the protocol layer turns its state into messages.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from enum import Enum, IntEnum
+
+from geofence.fence import LocalFence
+from geofence.frames import GeoPoint, LocalFrame
+from geofence.mavlink import MavItem, fence_from_items
+from sim import physics
+from sim.battery import Battery
+from sim.mission_transfer import MissionStore, MissionType, WireItem
+from sim.physics import Body, Limits, Setpoint
+from sim.px4 import PARAMS, FlightMode
+
+RELATIVE_FRAMES = {3, 6, 10, 11}
+TAKEOFF_REACHED_M = 0.5
+ALT_REACHED_M = 1.0
+GPS_TAU_S = 5.0
+
+
+class Severity(IntEnum):
+    """MAV_SEVERITY."""
+
+    EMERGENCY = 0
+    ALERT = 1
+    CRITICAL = 2
+    ERROR = 3
+    WARNING = 4
+    NOTICE = 5
+    INFO = 6
+
+
+class LandedState(IntEnum):
+    """MAV_LANDED_STATE."""
+
+    ON_GROUND = 1
+    IN_AIR = 2
+    TAKEOFF = 3
+    LANDING = 4
+
+
+class ReturnPhase(Enum):
+    CLIMB = "climb"
+    CRUISE = "cruise"
+    LAND = "land"
+
+
+@dataclass
+class Failsafes:
+    """Which failsafes have fired (each acts once until cleared)."""
+
+    fence: bool = False
+    link: bool = False
+    battery_low: bool = False
+    battery_critical: bool = False
+    battery_emergency: bool = False
+    gps: bool = False
+
+
+@dataclass
+class Autopilot:
+    """One simulated vehicle's flight controller and its true state."""
+
+    home: GeoPoint
+    store: MissionStore
+    rng: random.Random
+    battery: Battery = field(default_factory=Battery)
+    gps_sigma_m: float = 0.0
+    params: dict[str, float] = field(
+        default_factory=lambda: {k: v.default for k, v in PARAMS.items()}
+    )
+    body: Body = field(default_factory=Body)
+    armed: bool = False
+    mode: FlightMode = FlightMode.HOLD
+    time_s: float = 0.0
+    gps_ok: bool = True
+    wind_e_mps: float = 0.0
+    wind_n_mps: float = 0.0
+    gust_e_mps: float = 0.0
+    gust_n_mps: float = 0.0
+    failsafes: Failsafes = field(default_factory=Failsafes)
+    texts: list[tuple[Severity, str]] = field(default_factory=list)
+    reached: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.frame = LocalFrame(self.home.latlon)
+        self.fence: LocalFence | None = None
+        self.hold_xyz = (0.0, 0.0, 0.0)
+        self.takeoff_alt_m = 0.0
+        self.cruise_mps = self.params["MPC_XY_CRUISE"]
+        self.item_arrived_s: float | None = None
+        self.jumps_done: dict[int, int] = {}
+        self.return_phase = ReturnPhase.CLIMB
+        self.landed_since_s: float | None = None
+        self.gps_noise = [0.0, 0.0]
+
+    # ---- what the vehicle reports -------------------------------------------------------------
+
+    @property
+    def landed_state(self) -> LandedState:
+        if self.body.on_ground:
+            return LandedState.ON_GROUND
+        if self.mode is FlightMode.TAKEOFF:
+            return LandedState.TAKEOFF
+        if self.mode is FlightMode.LAND or (
+            self.mode is FlightMode.RETURN and self.return_phase is ReturnPhase.LAND
+        ):
+            return LandedState.LANDING
+        return LandedState.IN_AIR
+
+    def reported_position(self) -> tuple[float, float, float]:
+        """East, north, up as the GPS reports them (true position plus correlated noise)."""
+        return (
+            self.body.east_m + self.gps_noise[0],
+            self.body.north_m + self.gps_noise[1],
+            self.body.up_m,
+        )
+
+    def say(self, severity: Severity, text: str) -> None:
+        self.texts.append((severity, text))
+
+    # ---- commands ------------------------------------------------------------------------------
+
+    def arm(self, *, force: bool = False) -> str | None:
+        """Arm; returns the reason it refused, or None."""
+        if self.armed:
+            return None
+        if not force:
+            reason = self._prearm_failure()
+            if reason is not None:
+                self.say(Severity.CRITICAL, f"Preflight Fail: {reason}")
+                return reason
+        self.armed = True
+        self.landed_since_s = None
+        self.say(Severity.INFO, "Armed by external command")
+        return None
+
+    def _prearm_failure(self) -> str | None:
+        if not self.gps_ok:
+            return "GPS fix too low"
+        if self.battery.remaining <= self.params["BAT_LOW_THR"]:
+            return "low battery"
+        if self.fence is not None and not self.fence.contains(0.0, 0.0):
+            return "Vehicle outside geofence"
+        return None
+
+    def disarm(self, *, force: bool = False) -> str | None:
+        if not self.body.on_ground and not force:
+            return "vehicle is in the air"
+        self.armed = False
+        self.say(Severity.INFO, "Disarmed by external command")
+        return None
+
+    def set_mode(self, mode: FlightMode) -> str | None:
+        """Switch mode as a ground station asks; returns why it refused, or None."""
+        if (
+            mode
+            in (
+                FlightMode.MISSION,
+                FlightMode.RETURN,
+                FlightMode.HOLD,
+                FlightMode.TAKEOFF,
+                FlightMode.POSITION,
+            )
+            and not self.gps_ok
+        ):
+            return "no position estimate"
+        if mode is FlightMode.MISSION and not self.store.items[MissionType.MISSION]:
+            return "no mission uploaded"
+        if mode is FlightMode.TAKEOFF:
+            return self.takeoff(None)
+        self._enter(mode)
+        return None
+
+    def takeoff(self, alt_amsl_m: float | None) -> str | None:
+        if not self.armed:
+            return "not armed"
+        rel = (
+            (alt_amsl_m - self.home.alt_amsl_m)
+            if alt_amsl_m is not None and math.isfinite(alt_amsl_m)
+            else self.params["MIS_TAKEOFF_ALT"]
+        )
+        self.takeoff_alt_m = max(rel, 1.0)
+        self._enter(FlightMode.TAKEOFF)
+        return None
+
+    def reposition(self, lat_deg: float, lon_deg: float, alt_amsl_m: float) -> str | None:
+        if not self.armed or self.body.on_ground:
+            return "not flying"
+        e, n = self.frame.geodetic2enu(lat_deg, lon_deg)
+        up = alt_amsl_m - self.home.alt_amsl_m if math.isfinite(alt_amsl_m) else self.body.up_m
+        self.mode = FlightMode.HOLD
+        self.hold_xyz = (e, n, up)
+        return None
+
+    def start_mission(self, first: int = 0) -> str | None:
+        if first > 0:
+            self.store.current_seq = first
+        return self.set_mode(FlightMode.MISSION)
+
+    def _enter(self, mode: FlightMode) -> None:
+        b = self.body
+        self.mode = mode
+        if mode is FlightMode.HOLD:
+            self.hold_xyz = (b.east_m, b.north_m, b.up_m)
+        elif mode is FlightMode.RETURN:
+            self.return_phase = ReturnPhase.CLIMB
+        elif mode is FlightMode.MISSION:
+            self.item_arrived_s = None
+
+    # ---- the step ------------------------------------------------------------------------------
+
+    def step(self, dt_s: float) -> None:
+        """Advance the vehicle by dt sim seconds."""
+        self._sync_fence()
+        target = self._setpoint() if self.armed else None
+        b = self.body
+        if target is not None:
+            limits = self._limits()
+            physics.step(
+                b,
+                target,
+                dt_s,
+                limits,
+                self.wind_e_mps + self.gust_e_mps,
+                self.wind_n_mps + self.gust_n_mps,
+            )
+            b.on_ground = b.up_m <= 0.05 and b.vel_u_mps <= 0.0
+        self.battery.drain(
+            dt_s,
+            flying=self.armed and not b.on_ground,
+            speed_mps=b.ground_speed_mps,
+            climb_mps=b.vel_u_mps,
+        )
+        self._gps(dt_s)
+        self.time_s += dt_s
+        if self.armed:
+            self._auto_disarm()
+            self._check_battery()
+            self._check_fence()
+
+    def _limits(self) -> Limits:
+        p = self.params
+        return Limits(
+            speed_mps=p["MPC_XY_VEL_MAX"],
+            accel_mps2=p["MPC_ACC_HOR"],
+            climb_mps=p["MPC_Z_VEL_MAX_UP"],
+            descent_mps=p["MPC_Z_VEL_MAX_DN"],
+            yaw_rate_dps=p["MPC_YAWRAUTO_MAX"],
+        )
+
+    def _gps(self, dt_s: float) -> None:
+        if self.gps_sigma_m <= 0:
+            return
+        a = math.exp(-dt_s / GPS_TAU_S)
+        k = self.gps_sigma_m * math.sqrt(1 - a * a)
+        self.gps_noise = [a * n + k * self.rng.gauss(0.0, 1.0) for n in self.gps_noise]
+
+    def _setpoint(self) -> Setpoint | None:
+        b = self.body
+        if self.mode is FlightMode.TAKEOFF:
+            if b.up_m >= self.takeoff_alt_m - TAKEOFF_REACHED_M:
+                self._enter(FlightMode.HOLD)
+                self.hold_xyz = (b.east_m, b.north_m, self.takeoff_alt_m)
+            return (
+                Setpoint(
+                    b.east_m if b.on_ground else self.hold_xyz[0],
+                    b.north_m if b.on_ground else self.hold_xyz[1],
+                    self.takeoff_alt_m,
+                    self.cruise_mps,
+                )
+                if self.mode is FlightMode.TAKEOFF
+                else self._hold()
+            )
+        if self.mode is FlightMode.MISSION:
+            return self._mission()
+        if self.mode is FlightMode.RETURN:
+            return self._return()
+        if self.mode is FlightMode.LAND:
+            return self._land_here()
+        if b.on_ground:
+            return None
+        return self._hold()
+
+    def _hold(self) -> Setpoint:
+        e, n, u = self.hold_xyz
+        return Setpoint(e, n, u, self.cruise_mps)
+
+    def _land_here(self) -> Setpoint:
+        b = self.body
+        rate = -self.params["MPC_Z_VEL_MAX_DN"] if b.up_m > 5.0 else -self.params["MPC_LAND_SPEED"]
+        return Setpoint(b.east_m, b.north_m, 0.0, self.cruise_mps, vertical_mps=rate)
+
+    def _return(self) -> Setpoint:
+        b = self.body
+        cruise_alt = (
+            max(b.up_m, self.params["RTL_RETURN_ALT"])
+            if self.return_phase is ReturnPhase.CLIMB
+            else self.hold_xyz[2]
+        )
+        if self.return_phase is ReturnPhase.CLIMB:
+            self.hold_xyz = (b.east_m, b.north_m, cruise_alt)
+            if b.up_m >= cruise_alt - ALT_REACHED_M:
+                self.return_phase = ReturnPhase.CRUISE
+            return Setpoint(b.east_m, b.north_m, cruise_alt, self.cruise_mps)
+        if self.return_phase is ReturnPhase.CRUISE:
+            if (
+                math.hypot(b.east_m, b.north_m) < self.params["NAV_ACC_RAD"]
+                and b.ground_speed_mps < 1.0
+            ):
+                self.return_phase = ReturnPhase.LAND
+            return Setpoint(0.0, 0.0, self.hold_xyz[2], self.params["MPC_XY_CRUISE"])
+        land = self._land_here()
+        return Setpoint(0.0, 0.0, 0.0, 2.0, vertical_mps=land.vertical_mps)
+
+    def _auto_disarm(self) -> None:
+        landing = self.mode is FlightMode.LAND or (
+            self.mode is FlightMode.RETURN and self.return_phase is ReturnPhase.LAND
+        )
+        if not (self.body.on_ground and landing):
+            self.landed_since_s = None
+            return
+        if self.landed_since_s is None:
+            self.landed_since_s = self.time_s
+            self.say(Severity.INFO, "Landing detected")
+        elif self.time_s - self.landed_since_s >= self.params["COM_DISARM_LAND"]:
+            self.armed = False
+            self.say(Severity.INFO, "Disarmed by landing")
+
+    # ---- mission -------------------------------------------------------------------------------
+
+    def _item_xyz(self, it: WireItem) -> tuple[float, float, float]:
+        e, n = (
+            self.frame.geodetic2enu(it.lat_deg, it.lon_deg)
+            if (it.x or it.y)
+            else (self.body.east_m, self.body.north_m)
+        )
+        up = it.z if it.frame in RELATIVE_FRAMES else it.z - self.home.alt_amsl_m
+        return e, n, up
+
+    def _advance(self, seq: int, reached: bool = True) -> None:
+        if reached:
+            self.reached.append(seq)
+        self.store.current_seq = seq + 1
+        self.item_arrived_s = None
+
+    def _mission(self) -> Setpoint | None:
+        items = self.store.items[MissionType.MISSION]
+        b = self.body
+        for _ in range(len(items) + 1):  # do-items take no time: run through them
+            seq = self.store.current_seq
+            if seq >= len(items):
+                self.say(Severity.INFO, "Mission finished, loitering")
+                self._enter(FlightMode.HOLD)
+                return self._hold() if not b.on_ground else None
+            it = items[seq]
+            if it.command == 178:  # DO_CHANGE_SPEED
+                if it.param2 > 0:
+                    self.cruise_mps = it.param2
+                self._advance(seq, reached=False)
+            elif it.command == 177:  # DO_JUMP
+                done = self.jumps_done.get(seq, 0)
+                if done < int(it.param2):
+                    self.jumps_done[seq] = done + 1
+                    self.store.current_seq = int(it.param1)
+                else:
+                    self._advance(seq, reached=False)
+            elif it.command == 20:  # RETURN_TO_LAUNCH
+                self._advance(seq)
+                self._enter(FlightMode.RETURN)
+                return self._return()
+            elif it.command == 21:  # LAND
+                e, n, _u = self._item_xyz(it)
+                if math.hypot(b.east_m - e, b.north_m - n) > self.params["NAV_ACC_RAD"]:
+                    return Setpoint(e, n, b.up_m, self.cruise_mps)
+                self._advance(seq)
+                self._enter(FlightMode.LAND)
+                return self._land_here()
+            elif it.command in (16, 17, 19, 22, 93):
+                return self._nav_item(seq, it)
+            else:
+                self._advance(seq, reached=False)
+        return self._hold()
+
+    def _nav_item(self, seq: int, it: WireItem) -> Setpoint:
+        b = self.body
+        e, n, up = self._item_xyz(it)
+        if it.command == 22:
+            e, n = (b.east_m, b.north_m) if self.item_arrived_s is None else (e, n)
+            if b.up_m >= up - TAKEOFF_REACHED_M:
+                self._advance(seq)
+                self.hold_xyz = (b.east_m, b.north_m, b.up_m)
+            return Setpoint(b.east_m, b.north_m, up, self.cruise_mps)
+        if it.command == 93:  # NAV_DELAY: hold here
+            e, n, up = b.east_m, b.north_m, b.up_m
+        radius = it.param2 if it.command == 16 and it.param2 > 0 else self.params["NAV_ACC_RAD"]
+        arrived = (
+            math.hypot(b.east_m - e, b.north_m - n) <= radius and abs(b.up_m - up) <= ALT_REACHED_M
+        )
+        if arrived and self.item_arrived_s is None:
+            self.item_arrived_s = self.time_s
+        hold_s = {16: it.param1, 19: it.param1, 93: it.param1, 17: math.inf}[it.command]
+        if self.item_arrived_s is not None and self.time_s - self.item_arrived_s >= hold_s:
+            self._advance(seq)
+            self.hold_xyz = (e, n, up)
+        return Setpoint(e, n, up, self.cruise_mps)
+
+    # ---- failsafes -----------------------------------------------------------------------------
+
+    def _sync_fence(self) -> None:
+        if MissionType.FENCE not in self.store.changed:
+            return
+        self.store.changed.discard(MissionType.FENCE)
+        items = self.store.items[MissionType.FENCE]
+        if not items:
+            self.fence = None
+            return
+        mav = tuple(
+            MavItem(
+                i.command,
+                i.frame,
+                _used(i.param1),
+                _used(i.param2),
+                _used(i.param3),
+                _used(i.param4),
+                i.lat_deg,
+                i.lon_deg,
+                i.z,
+            )
+            for i in items
+        )
+        self.fence = fence_from_items(mav).in_frame(self.frame)
+
+    def _act(self, action: int, why: str) -> None:
+        """Apply a PX4 failsafe action code: 1 warn, 2 hold, 3 return, 5 land (GF_ACTION)."""
+        if action == 2:
+            self._enter(FlightMode.HOLD)
+            self.say(Severity.CRITICAL, f"{why}, holding")
+        elif action == 3:
+            self._enter(FlightMode.RETURN)
+            self.say(Severity.CRITICAL, f"{why}, returning to launch")
+        elif action == 5:
+            self._enter(FlightMode.LAND)
+            self.say(Severity.CRITICAL, f"{why}, landing")
+        else:
+            self.say(Severity.WARNING, why)
+
+    def _check_fence(self) -> None:
+        if self.body.on_ground:
+            return
+        b = self.body
+        ceiling = self.params["GF_MAX_VER_DIST"]
+        outside = (self.fence is not None and not self.fence.contains(b.east_m, b.north_m)) or (
+            ceiling > 0 and b.up_m > ceiling
+        )
+        if outside and not self.failsafes.fence:
+            self.failsafes.fence = True
+            self._act(int(self.params["GF_ACTION"]), "Geofence violation")
+        elif not outside:
+            self.failsafes.fence = False
+
+    def link_lost(self) -> None:
+        """The ground station has been silent for COM_DL_LOSS_T (wall seconds, see protocol)."""
+        if self.failsafes.link:
+            return
+        self.failsafes.link = True
+        self.say(Severity.CRITICAL, "Connection to ground station lost")
+        if self.armed and not self.body.on_ground:
+            action = {1: 2, 2: 3, 3: 5}.get(int(self.params["NAV_DLL_ACT"]), 0)
+            if action:
+                self._act(action, "Failsafe: data link lost")
+
+    def link_regained(self) -> None:
+        if self.failsafes.link:
+            self.failsafes.link = False
+            self.say(Severity.INFO, "Data link regained")
+
+    def _check_battery(self) -> None:
+        r = self.battery.remaining
+        p = self.params
+        f = self.failsafes
+        action = int(p["COM_LOW_BAT_ACT"])
+        if r <= p["BAT_LOW_THR"] and not f.battery_low:
+            f.battery_low = True
+            self.say(Severity.WARNING, "Low battery level! Return advised")
+        if r <= p["BAT_CRIT_THR"] and not f.battery_critical:
+            f.battery_critical = True
+            if action == 3 and not self.body.on_ground:
+                self._act(3, "Critical battery level!")
+            elif action == 2 and not self.body.on_ground:
+                self._act(5, "Critical battery level!")
+            else:
+                self.say(Severity.CRITICAL, "Critical battery level!")
+        if r <= p["BAT_EMERGEN_THR"] and not f.battery_emergency:
+            f.battery_emergency = True
+            if action in (2, 3) and not self.body.on_ground:
+                self._act(5, "Dangerous battery level!")
+            else:
+                self.say(Severity.EMERGENCY, "Dangerous battery level!")
+
+    def lose_gps(self) -> None:
+        """GPS fix lost: no position, so PX4 descends where it is."""
+        self.gps_ok = False
+        self.failsafes.gps = True
+        if self.armed and not self.body.on_ground:
+            self._act(5, "Failsafe: GPS lost")
+        else:
+            self.say(Severity.CRITICAL, "GPS fix lost")
+
+    def regain_gps(self) -> None:
+        self.gps_ok = True
+        self.failsafes.gps = False
+        self.say(Severity.INFO, "GPS fix regained")
+
+
+def _used(value: float) -> float | None:
+    """A wire param as MavItem keeps it: NaN means unused."""
+    return value if math.isfinite(value) else None

@@ -1,0 +1,678 @@
+"""The vehicle's MAVLink side: decode what peers send, act on it, and encode telemetry (sans-IO).
+
+A vehicle has links (the API link and the ground-station link, as PX4 SITL has), each with its
+own sequence numbers, stream rates (PX4 "onboard" and "normal" defaults, changeable with
+MAV_CMD_SET_MESSAGE_INTERVAL) and a remote address that follows whoever last talked on it.
+Garbage, bad CRCs and unknown messages are dropped by pymavlink's robust parser; nothing a peer
+sends can raise out of `receive`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymavlink.dialects.v20 import common as mavlink
+
+from sim.autopilot import Autopilot, LandedState
+from sim.mission_transfer import MissionStore, Send, WireItem
+from sim.px4 import PARAMS, FlightMode, ParamType, custom_mode, mode_from_px4
+
+logger = logging.getLogger(__name__)
+
+Addr = tuple[str, int]
+
+MAV_TYPE_QUADROTOR = 2
+MAV_TYPE_GCS = 6
+MAV_AUTOPILOT_PX4 = 12
+MAV_AUTOPILOT_INVALID = 8
+#: MAV_PROTOCOL_CAPABILITY bits the simulator honours.
+CAPABILITIES = (
+    1  # MISSION_FLOAT
+    | 4  # MISSION_INT
+    | 8  # COMMAND_INT
+    | 16  # PARAM_ENCODE_BYTEWISE (PX4 packs int params into the float's bytes)
+    | 8192  # MAVLINK2
+    | 16384  # MISSION_FENCE
+    | 32768  # MISSION_RALLY
+)
+#: SYS_STATUS sensor bits: gyro, accel, mag, baro, GPS, rate/attitude/yaw/z/xy control, motors,
+#: AHRS, battery, pre-arm check.
+_SENSORS = 1 | 2 | 4 | 8 | 32 | 1024 | 2048 | 4096 | 8192 | 16384 | 32768 | 0x200000 | 0x2000000
+_PREARM = 0x10000000
+_GPS_BIT = 32
+
+
+class Result:
+    """MAV_RESULT."""
+
+    ACCEPTED = 0
+    TEMPORARILY_REJECTED = 1
+    DENIED = 2
+    UNSUPPORTED = 3
+    FAILED = 4
+
+
+@dataclass
+class Link:
+    """One MAVLink link of a vehicle: where it sends, its encoder and its stream schedule."""
+
+    name: str
+    remote: Addr
+    rates_hz: dict[str, float]
+    defaults_hz: dict[str, float] = field(default_factory=dict)
+    encoder: Any = None
+    parsers: dict[Addr, Any] = field(default_factory=dict)
+    next_due_s: dict[str, float] = field(default_factory=dict)
+    next_due_wall_s: dict[str, float] = field(default_factory=dict)
+
+
+def _int_to_float(value: int) -> float:
+    return float(struct.unpack("<f", struct.pack("<i", int(value)))[0])
+
+
+def _float_to_int(value: float) -> int:
+    return int(struct.unpack("<i", struct.pack("<f", value))[0])
+
+
+class VehicleProtocol:
+    """Everything one simulated vehicle says and answers on its links."""
+
+    def __init__(
+        self,
+        ap: Autopilot,
+        sysid: int,
+        links: list[Link],
+        *,
+        max_stream_wall_hz: float | None = None,
+    ) -> None:
+        self.ap = ap
+        self.sysid = sysid
+        self.links = {link.name: link for link in links}
+        for link in links:
+            link.defaults_hz = dict(link.rates_hz)
+            link.encoder = mavlink.MAVLink(None, srcSystem=sysid, srcComponent=1)
+            link.encoder.robust_parsing = True
+        self.max_stream_wall_hz = max_stream_wall_hz
+        self.last_gcs_wall_s: float | None = None
+        self.heard_any = False
+        self.dropped_bytes = 0
+        self._handlers: dict[str, Callable[[Link, Addr, Any, float], list[bytes]]] = {
+            "HEARTBEAT": self._on_heartbeat,
+            "COMMAND_LONG": self._on_command_long,
+            "COMMAND_INT": self._on_command_int,
+            "PARAM_REQUEST_LIST": self._on_param_list,
+            "PARAM_REQUEST_READ": self._on_param_read,
+            "PARAM_SET": self._on_param_set,
+            "MISSION_COUNT": self._on_mission_count,
+            "MISSION_ITEM_INT": self._on_mission_item_int,
+            "MISSION_ITEM": self._on_mission_item,
+            "MISSION_REQUEST_LIST": self._on_mission_request_list,
+            "MISSION_REQUEST_INT": self._on_mission_request,
+            "MISSION_REQUEST": self._on_mission_request,
+            "MISSION_ACK": self._on_mission_ack,
+            "MISSION_CLEAR_ALL": self._on_mission_clear,
+            "MISSION_SET_CURRENT": self._on_mission_set_current,
+            "TIMESYNC": self._on_timesync,
+        }
+
+    @property
+    def store(self) -> MissionStore:
+        return self.ap.store
+
+    # ---- receiving -----------------------------------------------------------------------------
+
+    def receive(self, link_name: str, addr: Addr, data: bytes, wall_s: float) -> list[bytes]:
+        """Bytes from `addr` on a link; returns the replies (to send back to `addr`)."""
+        link = self.links[link_name]
+        parser = link.parsers.get(addr)
+        if parser is None:
+            parser = mavlink.MAVLink(None, srcSystem=self.sysid, srcComponent=1)
+            parser.robust_parsing = True
+            link.parsers[addr] = parser
+        try:
+            msgs = parser.parse_buffer(data) or []
+        except Exception:
+            self.dropped_bytes += len(data)
+            return []
+        link.remote = addr
+        out: list[bytes] = []
+        for msg in msgs:
+            kind = msg.get_type()
+            if kind == "BAD_DATA":
+                self.dropped_bytes += len(msg.get_msgbuf() or b"")
+                continue
+            target = getattr(msg, "target_system", None)
+            if target not in (None, 0, self.sysid):
+                continue
+            handler = self._handlers.get(kind)
+            if handler is not None:
+                try:
+                    out += handler(link, addr, msg, wall_s)
+                except (ValueError, TypeError, struct.error, OverflowError) as exc:
+                    logger.debug("ignored malformed %s from %s: %s", kind, addr, exc)
+        return out
+
+    def _pack(self, link: Link, name: str, **fields: Any) -> bytes:
+        encode = getattr(link.encoder, f"{name.lower()}_encode")
+        return bytes(encode(**fields).pack(link.encoder))
+
+    def _peer(self, msg: Any) -> tuple[int, int]:
+        return (msg.get_srcSystem(), msg.get_srcComponent())
+
+    def _sends(self, link: Link, sends: list[Send]) -> list[bytes]:
+        return [self._pack(link, s.name, **s.fields) for s in sends]
+
+    def _on_heartbeat(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
+        if msg.type == MAV_TYPE_GCS or msg.autopilot == MAV_AUTOPILOT_INVALID:
+            self.last_gcs_wall_s = wall_s
+            self.heard_any = True
+            self.ap.link_regained()
+        return []
+
+    # ---- commands ------------------------------------------------------------------------------
+
+    def _on_command_long(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
+        p = (msg.param1, msg.param2, msg.param3, msg.param4, msg.param5, msg.param6, msg.param7)
+        return self._command(link, msg, msg.command, p, latlon_int=False)
+
+    def _on_command_int(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
+        p = (msg.param1, msg.param2, msg.param3, msg.param4, float(msg.x), float(msg.y), msg.z)
+        return self._command(link, msg, msg.command, p, latlon_int=True)
+
+    def _command(
+        self, link: Link, msg: Any, command: int, p: tuple[float, ...], *, latlon_int: bool
+    ) -> list[bytes]:
+        extra: list[bytes] = []
+        result = self._run_command(link, command, p, latlon_int, extra)
+        sysid, compid = self._peer(msg)
+        ack = self._pack(
+            link,
+            "COMMAND_ACK",
+            command=command,
+            result=result,
+            progress=0,
+            result_param2=0,
+            target_system=sysid,
+            target_component=compid,
+        )
+        return [ack, *extra]
+
+    def _run_command(
+        self, link: Link, command: int, p: tuple[float, ...], latlon_int: bool, extra: list[bytes]
+    ) -> int:
+        ap = self.ap
+        refusal: str | None
+        if command == 400:  # COMPONENT_ARM_DISARM
+            force = abs(p[1] - 21196) < 0.5
+            refusal = ap.arm(force=force) if p[0] > 0.5 else ap.disarm(force=force)
+            return Result.ACCEPTED if refusal is None else Result.TEMPORARILY_REJECTED
+        if command == 22:  # NAV_TAKEOFF
+            refusal = ap.takeoff(p[6] if math.isfinite(p[6]) else None)
+        elif command == 21:  # NAV_LAND
+            refusal = ap.set_mode(FlightMode.LAND)
+        elif command == 20:  # NAV_RETURN_TO_LAUNCH
+            refusal = ap.set_mode(FlightMode.RETURN)
+        elif command == 300:  # MISSION_START
+            refusal = ap.start_mission(int(p[0]) if math.isfinite(p[0]) else 0)
+        elif command == 176:  # DO_SET_MODE
+            mode = mode_from_px4(int(p[1]), int(p[2]))
+            if mode is None:
+                return Result.UNSUPPORTED
+            refusal = ap.set_mode(mode)
+        elif command == 192:  # DO_REPOSITION
+            lat, lon = (p[4] / 1e7, p[5] / 1e7) if latlon_int else (p[4], p[5])
+            refusal = ap.reposition(lat, lon, p[6])
+        elif command == 178:  # DO_CHANGE_SPEED
+            if p[1] > 0:
+                ap.cruise_mps = p[1]
+            refusal = None
+        elif command == 224:  # DO_SET_MISSION_CURRENT
+            seq = int(p[0])
+            if not 0 <= seq < len(ap.store.items[0]):
+                return Result.DENIED
+            ap.store.current_seq = seq
+            refusal = None
+        elif command == 511:  # SET_MESSAGE_INTERVAL
+            return self._set_interval(link, int(p[0]), p[1])
+        elif command in (512, 520, 410):  # REQUEST_MESSAGE, AUTOPILOT_CAPABILITIES, HOME
+            msg_id = {520: 148, 410: 242}.get(command, int(p[0]))
+            payload = self._on_demand(link, msg_id)
+            if payload is None:
+                return Result.UNSUPPORTED
+            extra.append(payload)
+            return Result.ACCEPTED
+        else:
+            return Result.UNSUPPORTED
+        return Result.ACCEPTED if refusal is None else Result.TEMPORARILY_REJECTED
+
+    def _set_interval(self, link: Link, msg_id: int, interval_us: float) -> int:
+        name = _MSG_NAMES.get(msg_id)
+        if name is None or name not in _BUILDERS:
+            return Result.UNSUPPORTED
+        if interval_us < 0:
+            link.rates_hz[name] = 0.0
+        elif interval_us == 0:
+            link.rates_hz[name] = link.defaults_hz.get(name, 0.0)
+        else:
+            link.rates_hz[name] = 1e6 / interval_us
+        link.next_due_s.pop(name, None)
+        return Result.ACCEPTED
+
+    def _on_demand(self, link: Link, msg_id: int) -> bytes | None:
+        if msg_id == 148:
+            return self._pack(
+                link,
+                "AUTOPILOT_VERSION",
+                capabilities=CAPABILITIES,
+                flight_sw_version=(1 << 24) | (15 << 16),
+                middleware_sw_version=0,
+                os_sw_version=0,
+                board_version=0,
+                flight_custom_version=b"\0" * 8,
+                middleware_custom_version=b"\0" * 8,
+                os_custom_version=b"\0" * 8,
+                vendor_id=0,
+                product_id=0,
+                uid=self.sysid,
+            )
+        name = _MSG_NAMES.get(msg_id)
+        if name is None or name not in _BUILDERS:
+            return None
+        return _BUILDERS[name](self, link)
+
+    # ---- parameters ----------------------------------------------------------------------------
+
+    def _param_value(self, link: Link, name: str) -> bytes:
+        spec = PARAMS[name]
+        value = self.ap.params[name]
+        wire = _int_to_float(int(value)) if spec.kind is ParamType.INT32 else float(value)
+        return self._pack(
+            link,
+            "PARAM_VALUE",
+            param_id=name.encode(),
+            param_value=wire,
+            param_type=int(spec.kind),
+            param_count=len(PARAMS),
+            param_index=list(PARAMS).index(name),
+        )
+
+    def _on_param_list(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
+        return [self._param_value(link, name) for name in PARAMS]
+
+    def _on_param_read(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
+        name = _param_name(msg.param_id)
+        if msg.param_index >= 0:
+            names = list(PARAMS)
+            name = names[msg.param_index] if msg.param_index < len(names) else ""
+        return [self._param_value(link, name)] if name in PARAMS else []
+
+    def _on_param_set(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
+        name = _param_name(msg.param_id)
+        if name not in PARAMS:
+            return []
+        spec = PARAMS[name]
+        value = (
+            float(_float_to_int(msg.param_value))
+            if spec.kind is ParamType.INT32 and msg.param_type == ParamType.INT32
+            else float(msg.param_value)
+        )
+        if math.isfinite(value):
+            self.ap.params[name] = value
+        return [self._param_value(link, name)]
+
+    # ---- missions ------------------------------------------------------------------------------
+
+    def _on_mission_count(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
+        return self._sends(
+            link, self.store.on_count(self._peer(msg), msg.count, msg.mission_type, wall_s)
+        )
+
+    def _on_mission_item_int(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
+        item = WireItem(
+            msg.seq,
+            msg.frame,
+            msg.command,
+            msg.current,
+            msg.autocontinue,
+            msg.param1,
+            msg.param2,
+            msg.param3,
+            msg.param4,
+            msg.x,
+            msg.y,
+            msg.z,
+            msg.mission_type,
+        )
+        return self._sends(link, self.store.on_item(self._peer(msg), item, wall_s))
+
+    def _on_mission_item(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
+        item = WireItem(
+            msg.seq,
+            msg.frame,
+            msg.command,
+            msg.current,
+            msg.autocontinue,
+            msg.param1,
+            msg.param2,
+            msg.param3,
+            msg.param4,
+            round(msg.x * 1e7),
+            round(msg.y * 1e7),
+            msg.z,
+            msg.mission_type,
+        )
+        return self._sends(link, self.store.on_item(self._peer(msg), item, wall_s))
+
+    def _on_mission_request_list(
+        self, link: Link, addr: Addr, msg: Any, wall_s: float
+    ) -> list[bytes]:
+        return self._sends(
+            link, self.store.on_request_list(self._peer(msg), msg.mission_type, wall_s)
+        )
+
+    def _on_mission_request(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
+        return self._sends(
+            link, self.store.on_request(self._peer(msg), msg.seq, msg.mission_type, wall_s)
+        )
+
+    def _on_mission_ack(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
+        self.store.on_ack(self._peer(msg), msg.mission_type)
+        return []
+
+    def _on_mission_clear(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
+        return self._sends(link, self.store.on_clear(self._peer(msg), msg.mission_type))
+
+    def _on_mission_set_current(
+        self, link: Link, addr: Addr, msg: Any, wall_s: float
+    ) -> list[bytes]:
+        if 0 <= msg.seq < len(self.store.items[0]):
+            self.store.current_seq = msg.seq
+        return [_mission_current(self, link)]
+
+    def _on_timesync(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
+        if msg.tc1 != 0:
+            return []
+        now_ns = int(self.ap.time_s * 1e9)
+        return [self._pack(link, "TIMESYNC", tc1=now_ns, ts1=msg.ts1)]
+
+    # ---- sending -------------------------------------------------------------------------------
+
+    def tick(self, wall_s: float) -> list[tuple[str, bytes]]:
+        """What is due on each link now: streams, protocol retries, texts, reached items."""
+        out: list[tuple[str, bytes]] = []
+        self._check_link(wall_s)
+        retries = self.store.tick(wall_s)
+        texts, self.ap.texts = self.ap.texts, []
+        reached, self.ap.reached = self.ap.reached, []
+        for link in self.links.values():
+            for s in retries:
+                out.append((link.name, self._pack(link, s.name, **s.fields)))
+            for severity, text in texts:
+                out.append(
+                    (
+                        link.name,
+                        self._pack(
+                            link, "STATUSTEXT", severity=int(severity), text=text.encode()[:50]
+                        ),
+                    )
+                )
+            for seq in reached:
+                out.append((link.name, self._pack(link, "MISSION_ITEM_REACHED", seq=seq)))
+            out += [(link.name, payload) for payload in self._streams(link, wall_s)]
+        return out
+
+    def _check_link(self, wall_s: float) -> None:
+        if self.last_gcs_wall_s is None:
+            return
+        if wall_s - self.last_gcs_wall_s > self.ap.params["COM_DL_LOSS_T"]:
+            self.ap.link_lost()
+
+    def _streams(self, link: Link, wall_s: float) -> list[bytes]:
+        sim_s = self.ap.time_s
+        out = []
+        for name, hz in link.rates_hz.items():
+            if hz <= 0:
+                continue
+            due = link.next_due_s.get(name, 0.0)
+            if sim_s + 1e-9 < due:
+                continue
+            if self.max_stream_wall_hz and wall_s < link.next_due_wall_s.get(name, 0.0):
+                continue
+            link.next_due_s[name] = max(due + 1.0 / hz, sim_s)
+            if self.max_stream_wall_hz:
+                link.next_due_wall_s[name] = wall_s + 1.0 / min(hz, self.max_stream_wall_hz)
+            out.append(_BUILDERS[name](self, link))
+        return out
+
+
+def _param_name(raw: Any) -> str:
+    text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+    return text.split("\0", 1)[0]
+
+
+# ---- telemetry builders ---------------------------------------------------------------------
+
+
+def _boot_ms(v: VehicleProtocol) -> int:
+    return int(v.ap.time_s * 1000) & 0xFFFFFFFF
+
+
+def _latlon_alt(v: VehicleProtocol) -> tuple[int, int, float]:
+    e, n, up = v.ap.reported_position()
+    where = v.ap.frame.enu2geodetic(e, n)
+    return round(where.lat_deg * 1e7), round(where.lon_deg * 1e7), v.ap.home.alt_amsl_m + up
+
+
+def _heartbeat(v: VehicleProtocol, link: Link) -> bytes:
+    ap = v.ap
+    base = 1 | 16 | 8  # custom mode, stabilize, guided
+    if ap.mode in (
+        FlightMode.MISSION,
+        FlightMode.RETURN,
+        FlightMode.LAND,
+        FlightMode.TAKEOFF,
+        FlightMode.HOLD,
+    ):
+        base |= 4
+    if ap.armed:
+        base |= 128
+    status = 4 if ap.armed else 3
+    return v._pack(
+        link,
+        "HEARTBEAT",
+        type=MAV_TYPE_QUADROTOR,
+        autopilot=MAV_AUTOPILOT_PX4,
+        base_mode=base,
+        custom_mode=custom_mode(ap.mode),
+        system_status=status,
+        mavlink_version=3,
+    )
+
+
+def _sys_status(v: VehicleProtocol, link: Link) -> bytes:
+    ap = v.ap
+    health = _SENSORS if ap.gps_ok else _SENSORS & ~_GPS_BIT
+    if ap._prearm_failure() is None:
+        health |= _PREARM
+    bat = ap.battery
+    return v._pack(
+        link,
+        "SYS_STATUS",
+        onboard_control_sensors_present=_SENSORS | _PREARM,
+        onboard_control_sensors_enabled=_SENSORS | _PREARM,
+        onboard_control_sensors_health=health,
+        load=300,
+        voltage_battery=int(bat.voltage_v * 1000),
+        current_battery=int(bat.current_a * 100),
+        battery_remaining=int(bat.remaining * 100),
+        drop_rate_comm=0,
+        errors_comm=0,
+        errors_count1=0,
+        errors_count2=0,
+        errors_count3=0,
+        errors_count4=0,
+    )
+
+
+def _battery_status(v: VehicleProtocol, link: Link) -> bytes:
+    bat = v.ap.battery
+    cell_mv = int(bat.voltage_v / bat.cells * 1000)
+    used = bat.capacity_wh - bat.energy_wh
+    return v._pack(
+        link,
+        "BATTERY_STATUS",
+        id=0,
+        battery_function=0,
+        type=3,
+        temperature=32767,
+        voltages=[cell_mv] * bat.cells + [65535] * (10 - bat.cells),
+        current_battery=int(bat.current_a * 100),
+        current_consumed=int(used / (bat.cells * 3.7) * 1000),
+        energy_consumed=int(used * 36),
+        battery_remaining=int(bat.remaining * 100),
+    )
+
+
+def _gps_raw_int(v: VehicleProtocol, link: Link) -> bytes:
+    ap = v.ap
+    lat, lon, alt = _latlon_alt(v)
+    b = ap.body
+    cog = int((math.degrees(math.atan2(b.vel_e_mps, b.vel_n_mps)) % 360) * 100)
+    return v._pack(
+        link,
+        "GPS_RAW_INT",
+        time_usec=int(ap.time_s * 1e6),
+        fix_type=3 if ap.gps_ok else 0,
+        lat=lat if ap.gps_ok else 0,
+        lon=lon if ap.gps_ok else 0,
+        alt=int(alt * 1000),
+        eph=80,
+        epv=120,
+        vel=int(b.ground_speed_mps * 100),
+        cog=cog,
+        satellites_visible=12 if ap.gps_ok else 0,
+    )
+
+
+def _global_position_int(v: VehicleProtocol, link: Link) -> bytes:
+    ap = v.ap
+    b = ap.body
+    lat, lon, alt = _latlon_alt(v)
+    return v._pack(
+        link,
+        "GLOBAL_POSITION_INT",
+        time_boot_ms=_boot_ms(v),
+        lat=lat,
+        lon=lon,
+        alt=int(alt * 1000),
+        relative_alt=int(b.up_m * 1000),
+        vx=int(b.vel_n_mps * 100),
+        vy=int(b.vel_e_mps * 100),
+        vz=int(-b.vel_u_mps * 100),
+        hdg=int(math.degrees(b.yaw_rad) % 360 * 100),
+    )
+
+
+def _local_position_ned(v: VehicleProtocol, link: Link) -> bytes:
+    b = v.ap.body
+    e, n, up = v.ap.reported_position()
+    return v._pack(
+        link,
+        "LOCAL_POSITION_NED",
+        time_boot_ms=_boot_ms(v),
+        x=n,
+        y=e,
+        z=-up,
+        vx=b.vel_n_mps,
+        vy=b.vel_e_mps,
+        vz=-b.vel_u_mps,
+    )
+
+
+def _attitude(v: VehicleProtocol, link: Link) -> bytes:
+    b = v.ap.body
+    yaw = (b.yaw_rad + math.pi) % (2 * math.pi) - math.pi
+    return v._pack(
+        link,
+        "ATTITUDE",
+        time_boot_ms=_boot_ms(v),
+        roll=b.roll_rad,
+        pitch=b.pitch_rad,
+        yaw=yaw,
+        rollspeed=0.0,
+        pitchspeed=0.0,
+        yawspeed=0.0,
+    )
+
+
+def _home_position(v: VehicleProtocol, link: Link) -> bytes:
+    h = v.ap.home
+    return v._pack(
+        link,
+        "HOME_POSITION",
+        latitude=round(h.lat_deg * 1e7),
+        longitude=round(h.lon_deg * 1e7),
+        altitude=int(h.alt_amsl_m * 1000),
+        x=0.0,
+        y=0.0,
+        z=0.0,
+        q=[1.0, 0.0, 0.0, 0.0],
+        approach_x=0.0,
+        approach_y=0.0,
+        approach_z=0.0,
+        time_usec=int(v.ap.time_s * 1e6),
+    )
+
+
+def _extended_sys_state(v: VehicleProtocol, link: Link) -> bytes:
+    landed = v.ap.landed_state if v.ap.armed else LandedState.ON_GROUND
+    return v._pack(link, "EXTENDED_SYS_STATE", vtol_state=0, landed_state=int(landed))
+
+
+def _vfr_hud(v: VehicleProtocol, link: Link) -> bytes:
+    b = v.ap.body
+    _lat, _lon, alt = _latlon_alt(v)
+    throttle = 50 if v.ap.armed and not b.on_ground else 0
+    return v._pack(
+        link,
+        "VFR_HUD",
+        airspeed=b.ground_speed_mps,
+        groundspeed=b.ground_speed_mps,
+        heading=int(math.degrees(b.yaw_rad) % 360),
+        throttle=throttle,
+        alt=alt,
+        climb=b.vel_u_mps,
+    )
+
+
+def _mission_current(v: VehicleProtocol, link: Link) -> bytes:
+    items = v.store.items[0]
+    return v._pack(link, "MISSION_CURRENT", seq=v.store.current_seq, total=len(items))
+
+
+def _timesync(v: VehicleProtocol, link: Link) -> bytes:
+    return v._pack(link, "TIMESYNC", tc1=0, ts1=int(v.ap.time_s * 1e9))
+
+
+_BUILDERS: dict[str, Callable[[VehicleProtocol, Link], bytes]] = {
+    "HEARTBEAT": _heartbeat,
+    "SYS_STATUS": _sys_status,
+    "BATTERY_STATUS": _battery_status,
+    "GPS_RAW_INT": _gps_raw_int,
+    "GLOBAL_POSITION_INT": _global_position_int,
+    "LOCAL_POSITION_NED": _local_position_ned,
+    "ATTITUDE": _attitude,
+    "HOME_POSITION": _home_position,
+    "EXTENDED_SYS_STATE": _extended_sys_state,
+    "VFR_HUD": _vfr_hud,
+    "MISSION_CURRENT": _mission_current,
+    "TIMESYNC": _timesync,
+}
+_MSG_NAMES: dict[int, str] = {
+    getattr(mavlink, f"MAVLINK_MSG_ID_{name}"): name for name in _BUILDERS
+}

@@ -1,0 +1,227 @@
+"""The simulator's I/O shell: UDP sockets per vehicle, the clock, faults, and the run loop.
+
+Like PX4 SITL, vehicle i binds 127.0.0.1:14580+i for an API client and 18570+i for a ground
+station, sends to 14540+i and 14550 until someone talks to it, then replies to whoever did.
+Physics runs in fixed sim-time steps; the loop paces sim time to wall time times the speed-up
+(0 runs as fast as the machine goes). Everything the vehicles decide happens in their sans-IO
+parts; this module only moves bytes and time.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import socket
+import time
+from dataclasses import dataclass, field
+
+import anyio
+from anyio.abc import TaskStatus, UDPSocket
+
+from sim.autopilot import Autopilot
+from sim.battery import Battery
+from sim.mission_transfer import MissionStore
+from sim.protocol import Link, VehicleProtocol
+from sim.px4 import NORMAL_RATES_HZ, ONBOARD_RATES_HZ
+from sim.scenario import Fault, FaultKind, Scenario
+
+PHYSICS_HZ = 50.0
+#: The most sim time one loop turn may cover before the loop yields to the sockets.
+MAX_SIM_PER_TURN_S = 0.5
+TURN_S = 0.005
+GUST_TAU_S = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class Ports:
+    """Where vehicle i listens and sends (PX4 SITL's numbering by default)."""
+
+    host: str = "127.0.0.1"
+    api_local_base: int = 14580
+    gcs_local_base: int = 18570
+    api_remote_base: int = 14540
+    gcs_remote: int = 14550
+
+    def api_local(self, i: int) -> int:
+        return self.api_local_base + i
+
+    def gcs_local(self, i: int) -> int:
+        return self.gcs_local_base + i
+
+
+@dataclass
+class SimVehicle:
+    """One vehicle: its autopilot, its protocol, its sockets and its faults."""
+
+    index: int
+    ap: Autopilot
+    proto: VehicleProtocol
+    faults: list[Fault]
+    sockets: dict[str, UDPSocket] = field(default_factory=dict)
+    started: set[int] = field(default_factory=set)
+
+    @property
+    def link_down(self) -> bool:
+        return any(f.kind is FaultKind.LINK_DROP and f.active(self.ap.time_s) for f in self.faults)
+
+
+class Simulation:
+    """Several simulated vehicles on UDP, stepped together."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        ports: Ports | None = None,
+        *,
+        max_stream_wall_hz: float | None = 50.0,
+    ) -> None:
+        self.scenario = scenario
+        self.ports = ports or Ports()
+        self.rng = random.Random(scenario.seed)
+        self.vehicles: list[SimVehicle] = []
+        for i, spec in enumerate(scenario.vehicles):
+            ap = Autopilot(
+                home=spec.home,
+                store=MissionStore(),
+                rng=random.Random(scenario.seed * 1000 + i),
+                battery=Battery(capacity_wh=spec.battery_wh, energy_wh=spec.battery_wh),
+                gps_sigma_m=spec.gps_sigma_m,
+            )
+            ap.params["MAV_SYS_ID"] = 1 + i
+            ap.wind_e_mps, ap.wind_n_mps = scenario.wind_e_mps, scenario.wind_n_mps
+            links = [
+                Link(
+                    "api", (self.ports.host, self.ports.api_remote_base + i), dict(ONBOARD_RATES_HZ)
+                ),
+                Link("gcs", (self.ports.host, self.ports.gcs_remote), dict(NORMAL_RATES_HZ)),
+            ]
+            proto = VehicleProtocol(ap, 1 + i, links, max_stream_wall_hz=max_stream_wall_hz)
+            self.vehicles.append(
+                SimVehicle(i, ap, proto, [f for f in scenario.faults if f.vehicle == i])
+            )
+        self.sim_time_s = 0.0
+        self.wall_start_s = 0.0
+        self.steps = 0
+
+    # ---- stepping (no I/O) ---------------------------------------------------------------------
+
+    def step(self, dt_s: float = 1.0 / PHYSICS_HZ) -> None:
+        """Advance every vehicle by one physics step, applying faults as they start and end."""
+        for v in self.vehicles:
+            self._faults(v)
+            self._gusts(v, dt_s)
+            v.ap.step(dt_s)
+        self.sim_time_s += dt_s
+        self.steps += 1
+
+    def _faults(self, v: SimVehicle) -> None:
+        t = v.ap.time_s
+        for k, f in enumerate(v.faults):
+            starting = k not in v.started and t >= f.at_s
+            ending = (
+                k in v.started
+                and f.duration_s > 0
+                and t >= f.at_s + f.duration_s
+                and -k - 1 not in v.started
+            )
+            if starting:
+                v.started.add(k)
+                self._fault_starts(v, f)
+            elif ending:
+                v.started.add(-k - 1)
+                self._fault_ends(v, f)
+
+    def _fault_starts(self, v: SimVehicle, f: Fault) -> None:
+        ap = v.ap
+        if f.kind is FaultKind.GPS_LOSS:
+            ap.lose_gps()
+        elif f.kind is FaultKind.GUST:
+            ap.gust_e_mps = f.value
+        elif f.kind is FaultKind.BATTERY_SAG:
+            ap.battery.sag(f.value)
+        elif f.kind is FaultKind.DRIFT:
+            ap.body.drift_e_mps = f.value
+        elif f.kind is FaultKind.REJECT_UPLOAD:
+            ap.store.reject_next_upload = True
+
+    def _fault_ends(self, v: SimVehicle, f: Fault) -> None:
+        ap = v.ap
+        if f.kind is FaultKind.GPS_LOSS:
+            ap.regain_gps()
+        elif f.kind is FaultKind.GUST:
+            ap.gust_e_mps = 0.0
+        elif f.kind is FaultKind.DRIFT:
+            ap.body.drift_e_mps = 0.0
+
+    def _gusts(self, v: SimVehicle, dt_s: float) -> None:
+        sigma = self.scenario.gust_mps
+        if sigma <= 0:
+            return
+        a = math.exp(-dt_s / GUST_TAU_S)
+        k = sigma * math.sqrt(1 - a * a)
+        v.ap.gust_e_mps = a * v.ap.gust_e_mps + k * self.rng.gauss(0.0, 1.0)
+        v.ap.gust_n_mps = a * v.ap.gust_n_mps + k * self.rng.gauss(0.0, 1.0)
+
+    # ---- serving ---------------------------------------------------------------------------------
+
+    async def serve(
+        self, *, task_status: TaskStatus[Simulation] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Bind every vehicle's sockets, report started, and run until cancelled."""
+        async with anyio.create_task_group() as tg:
+            for v in self.vehicles:
+                for link, port in (
+                    ("api", self.ports.api_local(v.index)),
+                    ("gcs", self.ports.gcs_local(v.index)),
+                ):
+                    sock = await anyio.create_udp_socket(
+                        family=socket.AF_INET, local_host=self.ports.host, local_port=port
+                    )
+                    v.sockets[link] = sock
+                    tg.start_soon(self._receive, v, link, sock)
+            self.wall_start_s = time.monotonic()
+            task_status.started(self)
+            try:
+                await self._run()
+            finally:
+                for v in self.vehicles:
+                    for sock in v.sockets.values():
+                        await sock.aclose()
+
+    async def _receive(self, v: SimVehicle, link: str, sock: UDPSocket) -> None:
+        try:
+            async for data, (host, port) in sock:
+                if v.link_down:
+                    continue
+                for reply in v.proto.receive(link, (host, port), data, time.monotonic()):
+                    await sock.sendto(reply, host, port)
+        except (anyio.ClosedResourceError, anyio.BrokenResourceError):
+            return
+
+    async def _run(self) -> None:
+        dt = 1.0 / PHYSICS_HZ
+        speedup = self.scenario.speedup
+        while True:
+            wall = time.monotonic()
+            if speedup > 0:
+                target = (wall - self.wall_start_s) * speedup
+                budget = min(target - self.sim_time_s, MAX_SIM_PER_TURN_S)
+            else:
+                budget = MAX_SIM_PER_TURN_S
+            for _ in range(int(budget / dt)):
+                self.step(dt)
+                await self._flush(wall)
+            await self._flush(time.monotonic())
+            await anyio.sleep(TURN_S if speedup > 0 else 0)
+
+    async def _flush(self, wall_s: float) -> None:
+        for v in self.vehicles:
+            out = v.proto.tick(wall_s)
+            if v.link_down:
+                continue
+            for link_name, payload in out:
+                host, port = v.proto.links[link_name].remote
+                try:
+                    await v.sockets[link_name].sendto(payload, host, port)
+                except OSError:
+                    continue  # nobody listening yet (ICMP port unreachable): keep going

@@ -1,0 +1,112 @@
+"""A minimal ground station over real UDP for simulator tests (pymavlink codec, anyio socket)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+from anyio.abc import UDPSocket
+from pymavlink.dialects.v20 import common as mavlink
+
+from sim.scenario import Scenario
+from sim.server import Ports, Simulation
+
+
+def free_port_block(count: int) -> int:
+    """A base port with `count` consecutive free UDP ports after it (best effort)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        if base + count < 65000:
+            ok = True
+            for p in range(base, base + count):
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as t:
+                    try:
+                        t.bind(("127.0.0.1", p))
+                    except OSError:
+                        ok = False
+                        break
+            if ok:
+                return base
+    raise RuntimeError("no free UDP port block")
+
+
+def make_ports(vehicles: int = 1) -> Ports:
+    base = free_port_block(3 * vehicles + 1)
+    return Ports(
+        api_local_base=base,
+        gcs_local_base=base + vehicles,
+        api_remote_base=base + 2 * vehicles,
+        gcs_remote=base + 3 * vehicles,
+    )
+
+
+class Gcs:
+    """A ground station talking to one vehicle; `recv` waits for a message or times out."""
+
+    def __init__(self, sock: UDPSocket, vehicle: tuple[str, int], sysid: int = 255) -> None:
+        self.sock = sock
+        self.vehicle = vehicle
+        self.mav = mavlink.MAVLink(None, srcSystem=sysid, srcComponent=190)
+        self.mav.robust_parsing = True
+        self.pending: list[Any] = []
+
+    async def send(self, name: str, **fields: Any) -> None:
+        msg = getattr(self.mav, f"{name.lower()}_encode")(**fields)
+        await self.sock.sendto(msg.pack(self.mav), *self.vehicle)
+
+    async def send_raw(self, data: bytes) -> None:
+        await self.sock.sendto(data, *self.vehicle)
+
+    async def heartbeat(self) -> None:
+        await self.send(
+            "HEARTBEAT", type=6, autopilot=8, base_mode=0, custom_mode=0, system_status=4
+        )
+
+    async def recv(
+        self, kind: str, timeout_s: float = 5.0, cond: Callable[[Any], bool] | None = None
+    ) -> Any:
+        with anyio.fail_after(timeout_s):
+            while True:
+                for i, msg in enumerate(self.pending):
+                    if msg.get_type() == kind and (cond is None or cond(msg)):
+                        del self.pending[i]
+                        return msg
+                self.pending.clear()
+                data, _addr = await self.sock.receive()
+                self.pending.extend(self.mav.parse_buffer(data) or [])
+
+    async def command(self, command: int, *params: float, timeout_s: float = 5.0) -> int:
+        p = list(params) + [0.0] * (7 - len(params))
+        await self.send(
+            "COMMAND_LONG",
+            target_system=1,
+            target_component=1,
+            command=command,
+            confirmation=0,
+            param1=p[0],
+            param2=p[1],
+            param3=p[2],
+            param4=p[3],
+            param5=p[4],
+            param6=p[5],
+            param7=p[6],
+        )
+        ack = await self.recv("COMMAND_ACK", timeout_s, lambda m: m.command == command)
+        return int(ack.result)
+
+
+async def open_gcs(sim: Simulation, link: str = "api", index: int = 0) -> Gcs:
+    port = sim.ports.api_remote_base + index if link == "api" else sim.ports.gcs_remote
+    sock = await anyio.create_udp_socket(
+        family=socket.AF_INET, local_host="127.0.0.1", local_port=port
+    )
+    local = sim.ports.api_local(index) if link == "api" else sim.ports.gcs_local(index)
+    return Gcs(sock, ("127.0.0.1", local))
+
+
+def scenario(**kw: Any) -> Scenario:
+    return Scenario(**kw)
