@@ -136,9 +136,10 @@ class VehicleProtocol:
             link.parsers[addr] = parser
         try:
             msgs = parser.parse_buffer(data) or []
-        except Exception:
+        except Exception:  # a peer's bytes must never take the vehicle down
             self.dropped_bytes += len(data)
-            return []
+            msgs = []
+        _forget_partial(parser)
         link.remote = addr
         out: list[bytes] = []
         for msg in msgs:
@@ -448,6 +449,15 @@ class VehicleProtocol:
                 link.next_due_wall_s[name] = wall_s + 1.0 / min(hz, self.max_stream_wall_hz)
             out.append(_BUILDERS[name](self, link))
         return out
+
+
+def _forget_partial(parser: Any) -> None:
+    """Drop a frame cut off at the end of a datagram: UDP frames never continue in the next
+    datagram, and a stale half frame would swallow the start of the next good one."""
+    parser.buf = bytearray()
+    parser.buf_index = 0
+    parser.expected_length = mavlink.HEADER_LEN_V1 + 2
+    parser.have_prefix_error = False
 
 
 def _param_name(raw: Any) -> str:

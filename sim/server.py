@@ -58,7 +58,17 @@ class SimVehicle:
     proto: VehicleProtocol
     faults: list[Fault]
     sockets: dict[str, UDPSocket] = field(default_factory=dict)
+    raw: dict[str, socket.socket] = field(default_factory=dict)
     started: set[int] = field(default_factory=set)
+    dropped: int = 0
+
+    def send(self, link: str, payload: bytes, addr: tuple[str, int]) -> None:
+        """Send now, without waiting: UDP may drop a datagram, and so may we when the socket
+        buffer is full (counted), rather than stall the simulation."""
+        try:
+            self.raw[link].sendto(payload, addr)
+        except OSError:  # buffer full, or nobody listening (ICMP port unreachable)
+            self.dropped += 1
 
     @property
     def link_down(self) -> bool:
@@ -174,19 +184,25 @@ class Simulation:
                     ("api", self.ports.api_local(v.index)),
                     ("gcs", self.ports.gcs_local(v.index)),
                 ):
-                    sock = await anyio.create_udp_socket(
-                        family=socket.AF_INET, local_host=self.ports.host, local_port=port
-                    )
-                    v.sockets[link] = sock
-                    tg.start_soon(self._receive, v, link, sock)
+                    raw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    raw.setblocking(False)
+                    try:
+                        raw.bind((self.ports.host, port))
+                    except OSError:
+                        raw.close()
+                        raise
+                    v.raw[link] = raw
+                    v.sockets[link] = await UDPSocket.from_socket(raw)
+                    tg.start_soon(self._receive, v, link, v.sockets[link])
             self.wall_start_s = time.monotonic()
             task_status.started(self)
             try:
                 await self._run()
             finally:
-                for v in self.vehicles:
-                    for sock in v.sockets.values():
-                        await sock.aclose()
+                with anyio.CancelScope(shield=True):
+                    for v in self.vehicles:
+                        for sock in v.sockets.values():
+                            await sock.aclose()
 
     async def _receive(self, v: SimVehicle, link: str, sock: UDPSocket) -> None:
         try:
@@ -194,7 +210,7 @@ class Simulation:
                 if v.link_down:
                     continue
                 for reply in v.proto.receive(link, (host, port), data, time.monotonic()):
-                    await sock.sendto(reply, host, port)
+                    v.send(link, reply, (host, port))
         except (anyio.ClosedResourceError, anyio.BrokenResourceError):
             return
 
@@ -210,18 +226,14 @@ class Simulation:
                 budget = MAX_SIM_PER_TURN_S
             for _ in range(int(budget / dt)):
                 self.step(dt)
-                await self._flush(wall)
-            await self._flush(time.monotonic())
+                self._flush(wall)
+            self._flush(time.monotonic())
             await anyio.sleep(TURN_S if speedup > 0 else 0)
 
-    async def _flush(self, wall_s: float) -> None:
+    def _flush(self, wall_s: float) -> None:
         for v in self.vehicles:
             out = v.proto.tick(wall_s)
             if v.link_down:
                 continue
             for link_name, payload in out:
-                host, port = v.proto.links[link_name].remote
-                try:
-                    await v.sockets[link_name].sendto(payload, host, port)
-                except OSError:
-                    continue  # nobody listening yet (ICMP port unreachable): keep going
+                v.send(link_name, payload, v.proto.links[link_name].remote)
