@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -50,37 +49,86 @@ class GeoPoint:
         return LatLon(self.lat_deg, self.lon_deg)
 
 
+# WGS84 ellipsoid
+_A_M = 6378137.0
+_F = 1 / 298.257223563
+_B_M = _A_M * (1 - _F)
+_E2 = _F * (2 - _F)
+_EP2 = (_A_M**2 - _B_M**2) / _B_M**2
+
+
+def _geodetic2ecef(lat_deg: float, lon_deg: float, h_m: float) -> tuple[float, float, float]:
+    lat, lon = math.radians(lat_deg), math.radians(lon_deg)
+    sin_lat = math.sin(lat)
+    n_m = _A_M / math.sqrt(1 - _E2 * sin_lat * sin_lat)
+    return (
+        (n_m + h_m) * math.cos(lat) * math.cos(lon),
+        (n_m + h_m) * math.cos(lat) * math.sin(lon),
+        (n_m * (1 - _E2) + h_m) * sin_lat,
+    )
+
+
+def _ecef2geodetic(x: float, y: float, z: float) -> tuple[float, float, float]:
+    """Closed-form (Zhu / Heikkinen) ECEF to latitude, longitude, height: exact, no iteration."""
+    p = math.hypot(x, y)
+    big_f = 54 * _B_M**2 * z * z
+    g = p * p + (1 - _E2) * z * z - _E2 * (_A_M**2 - _B_M**2)
+    c = _E2 * _E2 * big_f * p * p / g**3
+    s = (1 + c + math.sqrt(c * c + 2 * c)) ** (1 / 3)
+    k = s + 1 + 1 / s
+    big_p = big_f / (3 * k * k * g * g)
+    q = math.sqrt(1 + 2 * _E2 * _E2 * big_p)
+    r0 = -(big_p * _E2 * p) / (1 + q) + math.sqrt(
+        _A_M**2 / 2 * (1 + 1 / q) - big_p * (1 - _E2) * z * z / (q * (1 + q)) - big_p * p * p / 2
+    )
+    u = math.hypot(p - _E2 * r0, z)
+    v = math.sqrt((p - _E2 * r0) ** 2 + (1 - _E2) * z * z)
+    z0 = _B_M**2 * z / (_A_M * v)
+    h_m = u * (1 - _B_M**2 / (_A_M * v))
+    return math.degrees(math.atan2(z + _EP2 * z0, p)), math.degrees(math.atan2(y, x)), h_m
+
+
 @dataclass(frozen=True, slots=True)
 class LocalFrame:
-    """A local ENU frame in metres with its origin at `origin` (usually home)."""
+    """A local ENU frame in metres with its origin at `origin` (usually home).
+
+    Points are taken on the ellipsoid and projected onto the origin's tangent plane, so both
+    directions are exact inverses. Single points use plain float arithmetic (fast on the
+    simulator's and controller's hot paths); arrays go through pymap3d.
+    """
 
     origin: LatLon
 
+    def _basis(self) -> tuple[tuple[float, float, float], tuple[float, ...]]:
+        lat, lon = math.radians(self.origin.lat_deg), math.radians(self.origin.lon_deg)
+        sl, cl, so, co = math.sin(lat), math.cos(lat), math.sin(lon), math.cos(lon)
+        # rows: east, north, up unit vectors in ECEF
+        rot = (-so, co, 0.0, -sl * co, -sl * so, cl, cl * co, cl * so, sl)
+        return _geodetic2ecef(self.origin.lat_deg, self.origin.lon_deg, 0.0), rot
+
     def geodetic2enu(self, lat_deg: float, lon_deg: float) -> tuple[float, float]:
-        """East and north metres of a WGS84 point on the origin's tangent plane."""
-        e, n, _u = pymap3d.geodetic2enu(
-            lat_deg, lon_deg, 0.0, self.origin.lat_deg, self.origin.lon_deg, 0.0
-        )
-        return float(e), float(n)
+        """East and north metres of a WGS84 point (on the ellipsoid) from the origin."""
+        (ox, oy, oz), r = self._basis()
+        x, y, z = _geodetic2ecef(lat_deg, lon_deg, 0.0)
+        dx, dy, dz = x - ox, y - oy, z - oz
+        return (r[0] * dx + r[1] * dy + r[2] * dz, r[3] * dx + r[4] * dy + r[5] * dz)
 
     def enu2geodetic(self, east_m: float, north_m: float) -> LatLon:
-        """The WGS84 point whose place on the ellipsoid lies at east/north metres of the origin.
+        """The WGS84 point on the ellipsoid whose projection lies at east/north metres.
 
         The tangent plane rises above the ellipsoid away from the origin; the up coordinate is
-        lowered until the point is back on the ellipsoid, so this is the exact inverse of
-        `geodetic2enu` (which reads points on the ellipsoid).
+        lowered until the point is back on the ellipsoid (three rounds reach well below 1 mm).
         """
-        lat, lon = self._ellipsoid_point(east_m, north_m)
-        return LatLon(float(lat), float(lon))
-
-    def _ellipsoid_point(self, east_m: Any, north_m: Any) -> tuple[Any, Any]:
-        up_m = np.zeros_like(np.asarray(east_m, dtype=float))
+        (ox, oy, oz), r = self._basis()
+        up_m = 0.0
+        lat = lon = 0.0
         for _ in range(3):
-            lat, lon, h = pymap3d.enu2geodetic(
-                east_m, north_m, up_m, self.origin.lat_deg, self.origin.lon_deg, 0.0
-            )
-            up_m = up_m - h
-        return lat, lon
+            x = ox + r[0] * east_m + r[3] * north_m + r[6] * up_m
+            y = oy + r[1] * east_m + r[4] * north_m + r[7] * up_m
+            z = oz + r[2] * east_m + r[5] * north_m + r[8] * up_m
+            lat, lon, h_m = _ecef2geodetic(x, y, z)
+            up_m -= h_m
+        return LatLon(lat, lon)
 
     def geodetic2enu_many(self, lat_deg: FloatArray, lon_deg: FloatArray) -> FloatArray:
         """Vectorised `geodetic2enu`: an (N, 2) array of east, north metres."""
@@ -92,7 +140,13 @@ class LocalFrame:
 
     def enu2geodetic_many(self, east_m: FloatArray, north_m: FloatArray) -> FloatArray:
         """Vectorised `enu2geodetic`: an (N, 2) array of latitude, longitude degrees."""
-        lat, lon = self._ellipsoid_point(east_m, north_m)
+        up_m = np.zeros_like(np.asarray(east_m, dtype=float))
+        lat = lon = up_m
+        for _ in range(3):
+            lat, lon, h = pymap3d.enu2geodetic(
+                east_m, north_m, up_m, self.origin.lat_deg, self.origin.lon_deg, 0.0
+            )
+            up_m = up_m - h
         return np.column_stack([np.asarray(lat, float), np.asarray(lon, float)])
 
 

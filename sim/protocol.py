@@ -99,6 +99,7 @@ class VehicleProtocol:
             link.encoder.robust_parsing = True
         self.max_stream_wall_hz = max_stream_wall_hz
         self.last_gcs_wall_s: float | None = None
+        self.fix_cache: tuple[float, tuple[int, int, float]] | None = None
         self.heard_any = False
         self.dropped_bytes = 0
         self._handlers: dict[str, Callable[[Link, Addr, Any, float], list[bytes]]] = {
@@ -473,9 +474,16 @@ def _boot_ms(v: VehicleProtocol) -> int:
 
 
 def _latlon_alt(v: VehicleProtocol) -> tuple[int, int, float]:
+    """The reported position as MAVLink integers, converted once per sim step (every position
+    message of a step shares it; the conversion is the costly part of a message)."""
+    cached = v.fix_cache
+    if cached is not None and cached[0] == v.ap.time_s:
+        return cached[1]
     e, n, up = v.ap.reported_position()
     where = v.ap.frame.enu2geodetic(e, n)
-    return round(where.lat_deg * 1e7), round(where.lon_deg * 1e7), v.ap.home.alt_amsl_m + up
+    fix = (round(where.lat_deg * 1e7), round(where.lon_deg * 1e7), v.ap.home.alt_amsl_m + up)
+    v.fix_cache = (v.ap.time_s, fix)
+    return fix
 
 
 def _heartbeat(v: VehicleProtocol, link: Link) -> bytes:

@@ -47,3 +47,22 @@ def test_out_of_range_positions_are_refused(lat, lon):
         LatLon(lat, lon)
     with pytest.raises(ValueError, match="deg"):
         GeoPoint(lat, lon, 0.0)
+
+
+@given(
+    east_m=st.floats(-20_000, 20_000),
+    north_m=st.floats(-20_000, 20_000),
+    lat=st.floats(-80, 80),
+    lon=st.floats(-179, 179),
+)
+def test_scalar_conversions_agree_with_pymap3d(east_m, north_m, lat, lon):
+    import numpy as np
+    import pymap3d
+
+    frame = LocalFrame(LatLon(lat, lon))
+    p = frame.enu2geodetic(east_m, north_m)
+    ref = frame.enu2geodetic_many(np.array([east_m]), np.array([north_m]))[0]
+    assert p.lat_deg == pytest.approx(ref[0], abs=1e-9)
+    assert p.lon_deg == pytest.approx(ref[1], abs=1e-9)
+    e, n, _u = pymap3d.geodetic2enu(p.lat_deg, p.lon_deg, 0.0, lat, lon, 0.0)
+    assert frame.geodetic2enu(p.lat_deg, p.lon_deg) == pytest.approx((e, n), abs=1e-6)
