@@ -15,9 +15,12 @@ import time
 import anyio
 from pymavlink.dialects.v20 import common as mavlink
 
+from missions.camera import Camera
+from sim.camera import CameraPose, SimCamera, View
 from sim.mission_transfer import MissionType, WireItem
-from sim.scenario import Scenario
+from sim.scenario import CameraSpec, Scenario
 from sim.server import Ports, Simulation
+from sim.targets import Target, TargetClass
 
 RUN_S = 4.0
 
@@ -62,7 +65,25 @@ async def _drain(sock: socket.socket) -> None:
             continue
 
 
-async def _measure(vehicles: int, cap_hz: float | None) -> tuple[float, float, int]:
+def _with_camera(sim: Simulation, fps_sim: float) -> None:
+    """Render every vehicle's camera `fps_sim` times per simulated second, in the loop."""
+    step = sim.step
+    period = 1.0 / fps_sim
+    due = [0.0]
+
+    def stepped(dt_s: float = 1.0 / 50.0) -> None:
+        step(dt_s)
+        if sim.sim_time_s >= due[0]:
+            due[0] = sim.sim_time_s + period
+            for i in range(len(sim.vehicles)):
+                sim.frame(i)
+
+    sim.step = stepped  # type: ignore[method-assign]
+
+
+async def _measure(
+    vehicles: int, cap_hz: float | None, camera: bool = False
+) -> tuple[float, float, int]:
     base = _free_base(4 * vehicles)
     ports = Ports(
         api_local_base=base,
@@ -70,9 +91,10 @@ async def _measure(vehicles: int, cap_hz: float | None) -> tuple[float, float, i
         api_remote_base=base + 2 * vehicles,
         gcs_remote=base + 3 * vehicles,
     )
-    sim = Simulation(
-        Scenario(speedup=0.0).with_vehicles(vehicles), ports, max_stream_wall_hz=cap_hz
-    )
+    scenario = Scenario(speedup=0.0, camera=CameraSpec(enabled=camera, port=_free_base(1) + 5000))
+    sim = Simulation(scenario.with_vehicles(vehicles), ports, max_stream_wall_hz=cap_hz)
+    if camera:
+        _with_camera(sim, 10.0)
     sinks = []
     for port in [ports.api_remote_base + i for i in range(vehicles)] + [ports.gcs_remote]:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -101,12 +123,42 @@ def main() -> None:
         f"{'vehicles':>8s} {'streams':>18s} {'sim s / wall s':>15s} {'each':>8s} "
         f"{'CPU s per sim s/vehicle':>24s}  target"
     )
-    for vehicles, target in ((1, ">= 100x"), (10, ">= 20x each")):
-        for cap in (50.0, None):
-            speed, cpu, _n = anyio.run(_measure, vehicles, cap)
-            label = "capped 50/s wall" if cap else "PX4 rates, uncapped"
+    for vehicles, target in ((1, ">= 100x, camera off"), (10, ">= 20x each, camera off")):
+        for cap, camera in ((50.0, False), (None, False), (None, True)):
+            speed, cpu, _n = anyio.run(_measure, vehicles, cap, camera)
+            label = ("capped 50/s wall" if cap else "PX4 rates, uncapped") + (
+                " + camera 10 Hz" if camera else ""
+            )
             print(
-                f"{vehicles:8d} {label:>18s} {speed:14.1f}x {speed:7.1f}x "
+                f"{vehicles:8d} {label:>32s} {speed:14.1f}x {speed:7.1f}x "
                 f"{cpu * 1000:21.2f} ms  {target}"
             )
-    print("camera frames: the simulated camera is not built yet")
+    _camera_rates()
+
+
+def _camera_rates() -> None:
+    thermal = SimCamera(Camera(), View.THERMAL)
+    colour = SimCamera(
+        Camera(
+            sensor_width_mm=6.17,
+            sensor_height_mm=3.47,
+            focal_length_mm=4.5,
+            image_width_px=1280,
+            image_height_px=720,
+        ),
+        View.COLOUR,
+    )
+    targets = [
+        Target("p", TargetClass.PERSON, ((3.0, 2.0),)),
+        Target("c", TargetClass.CAR, ((-8.0, 5.0),)),
+    ]
+    for name, cam, target in (
+        ("thermal 640x512", thermal, ">= 100 frames/s"),
+        ("colour 1280x720", colour, ""),
+    ):
+        n = 300
+        start = time.perf_counter()
+        for k in range(n):
+            cam.render(CameraPose(k * 0.4, k * 0.2, 40.0, 0.3, -90.0), targets, k * 0.1)
+        rate = n / (time.perf_counter() - start)
+        print(f"camera {name}: {rate:.0f} frames/s rendered  {target}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import signal
+from dataclasses import replace
 from pathlib import Path
 
 import anyio
@@ -33,23 +35,27 @@ from sim.server import Ports, Simulation
     help="Number of vehicles (extra ones copy the first, 5 m apart).",
 )
 @click.option("--seed", type=int, default=None, help="Random seed (overrides the scenario).")
+@click.option(
+    "--truth",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write ground truth (vehicles and targets) as JSON lines, one per simulated second.",
+)
 async def sim_command(
-    scenario_path: Path | None, speedup: float | None, vehicles: int | None, seed: int | None
+    scenario_path: Path | None,
+    speedup: float | None,
+    vehicles: int | None,
+    seed: int | None,
+    truth: Path | None,
 ) -> None:
     """Simulated PX4 quadrotors speaking MAVLink on UDP, as PX4 SITL does."""
     scenario = load_scenario(scenario_path) if scenario_path else Scenario()
     if vehicles is not None:
         scenario = scenario.with_vehicles(vehicles)
-    if speedup is not None or seed is not None:
-        scenario = Scenario(
-            scenario.vehicles,
-            scenario.speedup if speedup is None else speedup,
-            scenario.seed if seed is None else seed,
-            scenario.wind_e_mps,
-            scenario.wind_n_mps,
-            scenario.gust_mps,
-            scenario.faults,
-        )
+    if speedup is not None:
+        scenario = replace(scenario, speedup=speedup)
+    if seed is not None:
+        scenario = replace(scenario, seed=seed)
     sim = Simulation(scenario, Ports())
     console = Console()
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
@@ -62,8 +68,28 @@ async def sim_command(
                     f"{v.ap.home.lat_deg:.6f}, {v.ap.home.lon_deg:.6f}: API client "
                     f"udpin://0.0.0.0:{api_port}, ground station udp port {sim.ports.gcs_remote}"
                 )
+            for v in sim.vehicles:
+                if v.video is not None:
+                    console.print(
+                        f"vehicle {v.index + 1} camera ({scenario.camera.view.value}): "
+                        f"http://{sim.ports.host}:{scenario.camera.port + v.index}/video.mjpg"
+                    )
+            if truth is not None:
+                tg.start_soon(_write_truth, sim, truth)
             console.print(f"speed-up {scenario.speedup:g}x, seed {scenario.seed}; Ctrl-C stops")
             async for _signum in signals:
                 tg.cancel_scope.cancel()
                 break
     console.print(f"stopped after {sim.sim_time_s:.1f} s of simulated time")
+
+
+async def _write_truth(sim: Simulation, path: Path) -> None:
+    """Append one ground-truth record per simulated second until cancelled."""
+    next_s = 0.0
+    with path.open("w", encoding="utf-8") as out:
+        while True:
+            if sim.sim_time_s >= next_s:
+                out.write(json.dumps(sim.truth()) + "\n")
+                out.flush()
+                next_s = sim.sim_time_s + 1.0
+            await anyio.sleep(0.02)

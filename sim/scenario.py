@@ -10,6 +10,18 @@
     home = [16.5424, 104.7246, 140.0]   # lat, lon, alt AMSL
     battery_wh = 100.0
     gps_sigma_m = 1.5
+    [camera]
+    enabled = true
+    view = "thermal"        # or "colour"
+    fps = 10.0              # frames per wall second on the stream
+    port = 8800             # vehicle i streams on port + i
+    gimbal_pitch_deg = -90.0
+    [[targets]]
+    name = "walker"
+    class = "person"        # person, car
+    path = [[16.5430, 104.7250], [16.5433, 104.7250]]   # lat, lon; one point: standing still
+    speed_mps = 1.2
+    heat = 0.9              # 0..1
     [[faults]]
     vehicle = 0
     kind = "link_drop"      # link_drop, gps_loss, gust, battery_sag, drift, reject_upload
@@ -25,13 +37,16 @@ from __future__ import annotations
 import difflib
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from geofence.errors import PatrolError
-from geofence.frames import GeoPoint
+from geofence.frames import GeoPoint, LatLon
+from missions.camera import Camera
+from sim.camera import View
+from sim.targets import DEFAULT_HEAT, TargetClass
 
 #: The Mukdahan sample's police station, home of the default scenario.
 DEFAULT_HOME = GeoPoint(16.5424, 104.7246, 140.0)
@@ -70,6 +85,28 @@ class VehicleSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class CameraSpec:
+    """The simulated camera on every vehicle, and its video stream."""
+
+    enabled: bool = False
+    view: View = View.THERMAL
+    fps: float = 10.0
+    port: int = 8800
+    camera: Camera = field(default_factory=Camera)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSpec:
+    """A target in WGS84 (each vehicle places it in its own local frame)."""
+
+    name: str
+    kind: TargetClass
+    path: tuple[LatLon, ...]
+    speed_mps: float = 0.0
+    heat: float = 0.9
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     vehicles: tuple[VehicleSpec, ...] = (VehicleSpec(),)
     speedup: float = 1.0
@@ -78,6 +115,8 @@ class Scenario:
     wind_n_mps: float = 0.0
     gust_mps: float = 0.0
     faults: tuple[Fault, ...] = field(default_factory=tuple)
+    camera: CameraSpec = field(default_factory=CameraSpec)
+    targets: tuple[TargetSpec, ...] = ()
 
     def with_vehicles(self, count: int) -> Scenario:
         """`count` vehicles: the listed ones, then copies of the first spaced 5 m apart east."""
@@ -95,15 +134,7 @@ class Scenario:
                     base.gps_sigma_m,
                 )
             )
-        return Scenario(
-            tuple(specs),
-            self.speedup,
-            self.seed,
-            self.wind_e_mps,
-            self.wind_n_mps,
-            self.gust_mps,
-            self.faults,
-        )
+        return replace(self, vehicles=tuple(specs))
 
 
 def _fail(source: str, key: str, message: str) -> ScenarioError:
@@ -126,7 +157,9 @@ def _num(source: str, key: str, value: Any, low: float, high: float) -> float:
 
 
 def parse_scenario(doc: dict[str, Any], source: str) -> Scenario:
-    _unknown(source, "", set(doc), {"speedup", "seed", "wind", "vehicles", "faults"})
+    _unknown(
+        source, "", set(doc), {"speedup", "seed", "wind", "vehicles", "faults", "camera", "targets"}
+    )
     wind = doc.get("wind", {})
     _unknown(source, "[wind] ", set(wind), {"east_mps", "north_mps", "gust_mps"})
     vehicles = []
@@ -168,6 +201,8 @@ def parse_scenario(doc: dict[str, Any], source: str) -> Scenario:
             )
         )
     return Scenario(
+        camera=_camera(doc.get("camera", {}), source),
+        targets=tuple(_target(raw, k, source) for k, raw in enumerate(doc.get("targets", []))),
         vehicles=tuple(vehicles),
         speedup=_num(source, "speedup", doc.get("speedup", 1.0), 0, 1000),
         seed=int(_num(source, "seed", doc.get("seed", 0), 0, 2**31)),
@@ -175,6 +210,70 @@ def parse_scenario(doc: dict[str, Any], source: str) -> Scenario:
         wind_n_mps=_num(source, "[wind] north_mps", wind.get("north_mps", 0.0), -30, 30),
         gust_mps=_num(source, "[wind] gust_mps", wind.get("gust_mps", 0.0), 0, 30),
         faults=tuple(faults),
+    )
+
+
+_CAMERA_MODEL_KEYS = {
+    "sensor_width_mm",
+    "sensor_height_mm",
+    "focal_length_mm",
+    "image_width_px",
+    "image_height_px",
+    "gimbal_pitch_deg",
+}
+
+
+def _camera(raw: Any, source: str) -> CameraSpec:
+    where = "[camera] "
+    _unknown(source, where, set(raw), {"enabled", "view", "fps", "port"} | _CAMERA_MODEL_KEYS)
+    views = {v.value: v for v in View}
+    if raw.get("view", "thermal") not in views:
+        raise _fail(
+            source, f"{where}view", f"{raw.get('view')!r} is not one of " + ", ".join(views)
+        )
+    model = {k: v for k, v in raw.items() if k in _CAMERA_MODEL_KEYS}
+    try:
+        camera = Camera(**model)
+    except (TypeError, ValueError) as exc:
+        raise _fail(source, where.strip(), str(exc)) from exc
+    return CameraSpec(
+        enabled=bool(raw.get("enabled", bool(raw))),
+        view=views[raw.get("view", "thermal")],
+        fps=_num(source, f"{where}fps", raw.get("fps", 10.0), 0.1, 200),
+        port=int(_num(source, f"{where}port", raw.get("port", 8800), 1024, 65000)),
+        camera=camera,
+    )
+
+
+def _target(raw: Any, k: int, source: str) -> TargetSpec:
+    where = f"[[targets]] {k + 1} "
+    _unknown(source, where, set(raw), {"name", "class", "path", "speed_mps", "heat"})
+    kinds = {c.value: c for c in TargetClass}
+    if raw.get("class") not in kinds:
+        raise _fail(
+            source, f"{where}class", f"{raw.get('class')!r} is not one of " + ", ".join(kinds)
+        )
+    kind = kinds[raw["class"]]
+    path = raw.get("path")
+    if (
+        not isinstance(path, list)
+        or not path
+        or not all(isinstance(p, list) and len(p) == 2 for p in path)
+    ):
+        raise _fail(source, f"{where}path", "must be a list of [latitude, longitude] points")
+    points = tuple(
+        LatLon(
+            _num(source, f"{where}path latitude", p[0], -90, 90),
+            _num(source, f"{where}path longitude", p[1], -180, 180),
+        )
+        for p in path
+    )
+    return TargetSpec(
+        name=str(raw.get("name", f"target {k + 1}")),
+        kind=kind,
+        path=points,
+        speed_mps=_num(source, f"{where}speed_mps", raw.get("speed_mps", 0.0), 0, 60),
+        heat=_num(source, f"{where}heat", raw.get("heat", DEFAULT_HEAT[kind]), 0, 1),
     )
 
 

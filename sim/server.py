@@ -14,16 +14,21 @@ import random
 import socket
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import anyio
 from anyio.abc import TaskStatus, UDPSocket
 
+from geofence.frames import LocalFrame
 from sim.autopilot import Autopilot
 from sim.battery import Battery
+from sim.camera import CameraPose, Frame, SimCamera
 from sim.mission_transfer import MissionStore
 from sim.protocol import Link, VehicleProtocol
 from sim.px4 import NORMAL_RATES_HZ, ONBOARD_RATES_HZ
 from sim.scenario import Fault, FaultKind, Scenario
+from sim.targets import Target
+from sim.video import MjpegServer
 
 PHYSICS_HZ = 50.0
 #: The most sim time one loop turn may cover before the loop yields to the sockets.
@@ -57,6 +62,9 @@ class SimVehicle:
     ap: Autopilot
     proto: VehicleProtocol
     faults: list[Fault]
+    targets: list[Target] = field(default_factory=list)
+    camera: SimCamera | None = None
+    video: MjpegServer | None = None
     sockets: dict[str, UDPSocket] = field(default_factory=dict)
     raw: dict[str, socket.socket] = field(default_factory=dict)
     started: set[int] = field(default_factory=set)
@@ -106,12 +114,75 @@ class Simulation:
                 Link("gcs", (self.ports.host, self.ports.gcs_remote), dict(NORMAL_RATES_HZ)),
             ]
             proto = VehicleProtocol(ap, 1 + i, links, max_stream_wall_hz=max_stream_wall_hz)
-            self.vehicles.append(
-                SimVehicle(i, ap, proto, [f for f in scenario.faults if f.vehicle == i])
-            )
+            vehicle = SimVehicle(i, ap, proto, [f for f in scenario.faults if f.vehicle == i])
+            vehicle.targets = self._targets_for(ap.frame)
+            if scenario.camera.enabled:
+                vehicle.camera = SimCamera(
+                    scenario.camera.camera, scenario.camera.view, seed=scenario.seed * 1000 + i
+                )
+                vehicle.video = MjpegServer(partial(self.frame, i), scenario.camera.fps)
+            self.vehicles.append(vehicle)
         self.sim_time_s = 0.0
         self.wall_start_s = 0.0
         self.steps = 0
+
+    def _targets_for(self, frame: LocalFrame) -> list[Target]:
+        out = []
+        for t in self.scenario.targets:
+            path = tuple(frame.geodetic2enu(p.lat_deg, p.lon_deg) for p in t.path)
+            out.append(Target(t.name, t.kind, path, t.speed_mps, t.heat))
+        return out
+
+    # ---- ground truth --------------------------------------------------------------------------
+
+    def camera_pose(self, index: int) -> CameraPose:
+        """Vehicle `index`'s camera: its true position and heading, the gimbal's pitch."""
+        v = self.vehicles[index]
+        b = v.ap.body
+        return CameraPose(
+            b.east_m, b.north_m, b.up_m, b.yaw_rad, self.scenario.camera.camera.gimbal_pitch_deg
+        )
+
+    def frame(self, index: int) -> Frame:
+        """What vehicle `index`'s camera sees now (the scenario must enable the camera)."""
+        v = self.vehicles[index]
+        if v.camera is None:
+            raise RuntimeError("the scenario has no [camera] enabled")
+        return v.camera.render(self.camera_pose(index), v.targets, v.ap.time_s)
+
+    def truth(self) -> dict[str, object]:
+        """Ground truth now: each vehicle's true position and each target's (WGS84)."""
+        vehicles = []
+        for v in self.vehicles:
+            b = v.ap.body
+            where = v.ap.frame.enu2geodetic(b.east_m, b.north_m)
+            vehicles.append(
+                {
+                    "system_id": v.index + 1,
+                    "lat_deg": where.lat_deg,
+                    "lon_deg": where.lon_deg,
+                    "alt_rel_m": b.up_m,
+                    "yaw_deg": math.degrees(b.yaw_rad) % 360,
+                    "armed": v.ap.armed,
+                    "mode": v.ap.mode.value,
+                }
+            )
+        targets = []
+        if self.vehicles:
+            first = self.vehicles[0]
+            for t in first.targets:
+                e, n, heading = t.pose_at(first.ap.time_s)
+                where = first.ap.frame.enu2geodetic(e, n)
+                targets.append(
+                    {
+                        "name": t.name,
+                        "class": t.kind.value,
+                        "lat_deg": where.lat_deg,
+                        "lon_deg": where.lon_deg,
+                        "heading_deg": math.degrees(heading) % 360,
+                    }
+                )
+        return {"time_s": round(self.sim_time_s, 3), "vehicles": vehicles, "targets": targets}
 
     # ---- stepping (no I/O) ---------------------------------------------------------------------
 
@@ -194,6 +265,11 @@ class Simulation:
                     v.raw[link] = raw
                     v.sockets[link] = await UDPSocket.from_socket(raw)
                     tg.start_soon(self._receive, v, link, v.sockets[link])
+            for v in self.vehicles:
+                if v.video is not None:
+                    await tg.start(
+                        v.video.serve, self.ports.host, self.scenario.camera.port + v.index
+                    )
             self.wall_start_s = time.monotonic()
             task_status.started(self)
             try:
