@@ -31,6 +31,13 @@ ALT_REACHED_M = 1.0
 GPS_TAU_S = 5.0
 
 
+class Firmware(Enum):
+    """Which autopilot the simulator imitates on the wire."""
+
+    PX4 = "px4"
+    ARDUPILOT = "ardupilot"
+
+
 class Severity(IntEnum):
     """MAV_SEVERITY."""
 
@@ -77,6 +84,7 @@ class Autopilot:
     home: GeoPoint
     store: MissionStore
     rng: random.Random
+    firmware: Firmware = Firmware.PX4
     battery: Battery = field(default_factory=Battery)
     gps_sigma_m: float = 0.0
     params: dict[str, float] = field(
@@ -97,6 +105,25 @@ class Autopilot:
 
     def __post_init__(self) -> None:
         self.frame = LocalFrame(self.home.latlon)
+        ardupilot = self.firmware is Firmware.ARDUPILOT
+        # PX4 enforces any uploaded fence; ArduPilot only once FENCE_ENABLE is set
+        self.params.setdefault("FENCE_ENABLE", 0.0 if ardupilot else 1.0)
+        self.store.home_first = self.store.strict_nan = ardupilot
+        self.store.home_item = WireItem(
+            0,
+            0,
+            16,
+            0,
+            1,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            round(self.home.lat_deg * 1e7),
+            round(self.home.lon_deg * 1e7),
+            self.home.alt_amsl_m,
+            0,
+        )
         self.fence: LocalFence | None = None
         self.hold_xyz = (0.0, 0.0, 0.0)
         self.takeoff_alt_m = 0.0
@@ -141,7 +168,8 @@ class Autopilot:
         if not force:
             reason = self._prearm_failure()
             if reason is not None:
-                self.say(Severity.CRITICAL, f"Preflight Fail: {reason}")
+                prefix = "PreArm" if self.firmware is Firmware.ARDUPILOT else "Preflight Fail"
+                self.say(Severity.CRITICAL, f"{prefix}: {reason}")
                 return reason
         self.armed = True
         self.landed_since_s = None
@@ -153,7 +181,7 @@ class Autopilot:
             return "GPS fix too low"
         if self.battery.remaining <= self.params["BAT_LOW_THR"]:
             return "low battery"
-        if self.fence is not None and not self.fence.contains(0.0, 0.0):
+        if self.fence_active and not self.fence.contains(0.0, 0.0):  # type: ignore[union-attr]
             return "Vehicle outside geofence"
         return None
 
@@ -209,6 +237,8 @@ class Autopilot:
     def start_mission(self, first: int = 0) -> str | None:
         if first > 0:
             self.store.current_seq = first
+        elif self.store.home_first and self.store.current_seq == 0:
+            self.store.current_seq = 1  # ArduPilot: item 0 is home, not flown
         return self.set_mode(FlightMode.MISSION)
 
     def _enter(self, mode: FlightMode) -> None:
@@ -420,6 +450,10 @@ class Autopilot:
 
     # ---- failsafes -----------------------------------------------------------------------------
 
+    @property
+    def fence_active(self) -> bool:
+        return self.fence is not None and self.params["FENCE_ENABLE"] >= 1
+
     def _sync_fence(self) -> None:
         if MissionType.FENCE not in self.store.changed:
             return
@@ -463,8 +497,8 @@ class Autopilot:
             return
         b = self.body
         ceiling = self.params["GF_MAX_VER_DIST"]
-        outside = (self.fence is not None and not self.fence.contains(b.east_m, b.north_m)) or (
-            ceiling > 0 and b.up_m > ceiling
+        outside = (self.fence_active and not self.fence.contains(b.east_m, b.north_m)) or (  # type: ignore[union-attr]
+            ceiling > 0 and b.up_m > ceiling and self.params["FENCE_ENABLE"] >= 1
         )
         if outside and not self.failsafes.fence:
             self.failsafes.fence = True

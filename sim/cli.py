@@ -11,6 +11,7 @@ import anyio
 import asyncclick as click
 from rich.console import Console
 
+from sim.autopilot import Firmware
 from sim.scenario import Scenario, load_scenario
 from sim.server import Ports, Simulation
 
@@ -36,6 +37,12 @@ from sim.server import Ports, Simulation
 )
 @click.option("--seed", type=int, default=None, help="Random seed (overrides the scenario).")
 @click.option(
+    "--autopilot",
+    type=click.Choice([f.value for f in Firmware]),
+    default=None,
+    help="Imitate PX4 (default) or ArduPilot on the wire (overrides the scenario).",
+)
+@click.option(
     "--truth",
     type=click.Path(path_type=Path),
     default=None,
@@ -46,6 +53,7 @@ async def sim_command(
     speedup: float | None,
     vehicles: int | None,
     seed: int | None,
+    autopilot: str | None,
     truth: Path | None,
 ) -> None:
     """Simulated PX4 quadrotors speaking MAVLink on UDP, as PX4 SITL does."""
@@ -56,6 +64,8 @@ async def sim_command(
         scenario = replace(scenario, speedup=speedup)
     if seed is not None:
         scenario = replace(scenario, seed=seed)
+    if autopilot is not None:
+        scenario = replace(scenario, autopilot=Firmware(autopilot))
     sim = Simulation(scenario, Ports())
     console = Console()
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
@@ -76,7 +86,10 @@ async def sim_command(
                     )
             if truth is not None:
                 tg.start_soon(_write_truth, sim, truth)
-            console.print(f"speed-up {scenario.speedup:g}x, seed {scenario.seed}; Ctrl-C stops")
+            console.print(
+                f"{scenario.autopilot.value}, speed-up {scenario.speedup:g}x, "
+                f"seed {scenario.seed}; Ctrl-C stops"
+            )
             async for _signum in signals:
                 tg.cancel_scope.cancel()
                 break

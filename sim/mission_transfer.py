@@ -37,6 +37,9 @@ class Result(IntEnum):
     NO_SPACE = 4
     INVALID = 5
     INVALID_PARAM1 = 6
+    INVALID_PARAM2 = 7
+    INVALID_PARAM3 = 8
+    INVALID_PARAM4 = 9
     INVALID_PARAM5_X = 10
     INVALID_PARAM6_Y = 11
     INVALID_PARAM7 = 12
@@ -81,8 +84,14 @@ GLOBAL_FRAMES = {0, 3, 5, 6, 10, 11}
 MISSION_FRAME = 2
 
 
-def check_item(item: WireItem) -> Result:
-    """Whether an item can be stored, as PX4 judges it on upload."""
+def check_item(item: WireItem, *, strict_nan: bool = False) -> Result:
+    """Whether an item can be stored, as PX4 judges it on upload (ArduPilot, `strict_nan`, also
+    refuses return and take-off items whose params are NaN)."""
+    if strict_nan and item.command in (20, 22):
+        params = (item.param1, item.param2, item.param3, item.param4)
+        for k, value in enumerate(params):
+            if not math.isfinite(value):
+                return Result(Result.INVALID_PARAM1 + k)
     allowed = {0: NAV_COMMANDS | DO_COMMANDS, 1: FENCE_COMMANDS, 2: RALLY_COMMANDS}
     if item.command not in allowed.get(item.mission_type, set()):
         return Result.UNSUPPORTED
@@ -149,6 +158,9 @@ class MissionStore:
         self.items: dict[int, tuple[WireItem, ...]] = dict.fromkeys(MissionType, ())
         self.current_seq = 0
         self.reject_next_upload = False
+        self.home_first = False  # ArduPilot: mission item 0 is home
+        self.strict_nan = False  # ArduPilot: no NaN params in return/take-off items
+        self.home_item: WireItem | None = None
         self._transfer: _Transfer | None = None
         self.changed: set[int] = set()
 
@@ -207,7 +219,7 @@ class MissionStore:
         if item.seq != t.next_seq:
             return [self._request(t, now_s)]  # out of order or duplicate: ask for the one due
         t.last_rx_s = now_s
-        verdict = check_item(item)
+        verdict = check_item(item, strict_nan=self.strict_nan and item.seq > 0)
         if verdict is not Result.ACCEPTED:
             self._transfer = None
             return [self._ack(peer, t.mission_type, verdict)]
@@ -226,7 +238,7 @@ class MissionStore:
         self.items[mission_type] = items
         self.changed.add(mission_type)
         if mission_type == MissionType.MISSION:
-            self.current_seq = 0
+            self.current_seq = 1 if self.home_first and items else 0
 
     def on_request_list(self, peer: tuple[int, int], mission_type: int, now_s: float) -> list[Send]:
         if self._transfer is not None and self._transfer.upload:
@@ -258,6 +270,13 @@ class MissionStore:
         if self._transfer is not None and not self._transfer.upload:
             self._transfer.last_rx_s = now_s
         it = items[seq]
+        if (
+            self.home_first
+            and mission_type == MissionType.MISSION
+            and seq == 0
+            and self.home_item is not None
+        ):
+            it = self.home_item
         return [
             Send(
                 "MISSION_ITEM_INT",

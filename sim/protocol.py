@@ -18,9 +18,10 @@ from typing import Any
 
 from pymavlink.dialects.v20 import common as mavlink
 
-from sim.autopilot import Autopilot, LandedState
+from sim.autopilot import Autopilot, Firmware, LandedState
 from sim.mission_transfer import MissionStore, Send, WireItem
-from sim.px4 import PARAMS, FlightMode, ParamType, custom_mode, mode_from_px4
+from sim import ardupilot as ardupilot_tables
+from sim.px4 import PARAMS, FlightMode, ParamType, custom_mode, mode_from_custom, mode_from_px4
 
 logger = logging.getLogger(__name__)
 
@@ -119,11 +120,23 @@ class VehicleProtocol:
             "MISSION_CLEAR_ALL": self._on_mission_clear,
             "MISSION_SET_CURRENT": self._on_mission_set_current,
             "TIMESYNC": self._on_timesync,
+            "SET_MODE": self._on_set_mode,
+            "REQUEST_DATA_STREAM": self._on_request_data_stream,
         }
 
     @property
     def store(self) -> MissionStore:
         return self.ap.store
+
+    @property
+    def ardupilot(self) -> bool:
+        return self.ap.firmware is Firmware.ARDUPILOT
+
+    def _decode_mode(self, custom: int, sub: int) -> FlightMode | None:
+        """The mode a DO_SET_MODE or SET_MODE asks for, in this firmware's numbering."""
+        if self.ardupilot:
+            return ardupilot_tables.DECODE.get(custom)
+        return mode_from_px4(custom, sub)
 
     # ---- receiving -----------------------------------------------------------------------------
 
@@ -213,8 +226,9 @@ class VehicleProtocol:
             force = abs(p[1] - 21196) < 0.5
             refusal = ap.arm(force=force) if p[0] > 0.5 else ap.disarm(force=force)
             return Result.ACCEPTED if refusal is None else Result.TEMPORARILY_REJECTED
-        if command == 22:  # NAV_TAKEOFF
-            refusal = ap.takeoff(p[6] if math.isfinite(p[6]) else None)
+        if command == 22:  # NAV_TAKEOFF: PX4 takes AMSL, ArduCopter metres above home
+            alt = p[6] + ap.home.alt_amsl_m if self.ardupilot else p[6]
+            refusal = ap.takeoff(alt if math.isfinite(alt) else None)
         elif command == 21:  # NAV_LAND
             refusal = ap.set_mode(FlightMode.LAND)
         elif command == 20:  # NAV_RETURN_TO_LAUNCH
@@ -222,7 +236,7 @@ class VehicleProtocol:
         elif command == 300:  # MISSION_START
             refusal = ap.start_mission(int(p[0]) if math.isfinite(p[0]) else 0)
         elif command == 176:  # DO_SET_MODE
-            mode = mode_from_px4(int(p[1]), int(p[2]))
+            mode = self._decode_mode(int(p[1]), int(p[2]))
             if mode is None:
                 return Result.UNSUPPORTED
             refusal = ap.set_mode(mode)
@@ -270,7 +284,7 @@ class VehicleProtocol:
             return self._pack(
                 link,
                 "AUTOPILOT_VERSION",
-                capabilities=CAPABILITIES,
+                capabilities=ardupilot_tables.CAPABILITIES if self.ardupilot else CAPABILITIES,
                 flight_sw_version=(1 << 24) | (15 << 16),
                 middleware_sw_version=0,
                 os_sw_version=0,
@@ -304,10 +318,16 @@ class VehicleProtocol:
         )
 
     def _on_param_list(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
+        if self.ardupilot:
+            return [self._ap_param_value(link, name) for name in _AP_NAMES]
         return [self._param_value(link, name) for name in PARAMS]
 
     def _on_param_read(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
         name = _param_name(msg.param_id)
+        if self.ardupilot:
+            if msg.param_index >= 0:
+                name = _AP_NAMES[msg.param_index] if msg.param_index < len(_AP_NAMES) else ""
+            return [self._ap_param_value(link, name)] if name in _AP_NAMES else []
         if msg.param_index >= 0:
             names = list(PARAMS)
             name = names[msg.param_index] if msg.param_index < len(names) else ""
@@ -315,6 +335,8 @@ class VehicleProtocol:
 
     def _on_param_set(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
         name = _param_name(msg.param_id)
+        if self.ardupilot:
+            return self._ap_param_set(link, name, float(msg.param_value))
         if name not in PARAMS:
             return []
         spec = PARAMS[name]
@@ -326,6 +348,57 @@ class VehicleProtocol:
         if math.isfinite(value):
             self.ap.params[name] = value
         return [self._param_value(link, name)]
+
+    def _ap_param_value(self, link: Link, name: str) -> bytes:
+        """An ArduPilot parameter: its value in its own units, C-cast to the float field."""
+        if name in ardupilot_tables.STREAM_PARAMS:
+            group = ardupilot_tables.STREAM_PARAMS[name]
+            first = ardupilot_tables.STREAM_GROUPS[group][0]
+            value, kind = link.rates_hz.get(first, 0.0), ardupilot_tables.INT16
+        else:
+            alias = ardupilot_tables.PARAMS[name]
+            value, kind = alias.to_wire(self.ap.params[alias.internal]), alias.kind
+        return self._pack(
+            link,
+            "PARAM_VALUE",
+            param_id=name.encode(),
+            param_value=float(value),
+            param_type=kind,
+            param_count=len(_AP_NAMES),
+            param_index=_AP_NAMES.index(name),
+        )
+
+    def _ap_param_set(self, link: Link, name: str, value: float) -> list[bytes]:
+        if name not in _AP_NAMES or not math.isfinite(value):
+            return []
+        if name in ardupilot_tables.STREAM_PARAMS:
+            for each in self.links.values():
+                self._set_group(each, ardupilot_tables.STREAM_PARAMS[name], value)
+        else:
+            alias = ardupilot_tables.PARAMS[name]
+            self.ap.params[alias.internal] = alias.to_internal(value)
+        return [self._ap_param_value(link, name)]
+
+    def _set_group(self, link: Link, group: int, rate_hz: float) -> None:
+        groups = ardupilot_tables.STREAM_GROUPS
+        names = [n for g in groups.values() for n in g] if group == 0 else groups.get(group, ())
+        for name in names:
+            link.rates_hz[name] = max(rate_hz, 0.0)
+            link.next_due_s.pop(name, None)
+
+    def _on_request_data_stream(
+        self, link: Link, addr: Addr, msg: Any, wall_s: float
+    ) -> list[bytes]:
+        rate = float(msg.req_message_rate) if msg.start_stop else 0.0
+        self._set_group(link, int(msg.req_stream_id), rate)
+        return []
+
+    def _on_set_mode(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
+        custom = int(msg.custom_mode)
+        mode = self._decode_mode(custom, 0) if self.ardupilot else mode_from_custom(custom)
+        if mode is not None:
+            self.ap.set_mode(mode)
+        return []
 
     # ---- missions ------------------------------------------------------------------------------
 
@@ -452,6 +525,9 @@ class VehicleProtocol:
         return out
 
 
+_AP_NAMES = [*ardupilot_tables.PARAMS, *ardupilot_tables.STREAM_PARAMS]
+
+
 def _forget_partial(parser: Any) -> None:
     """Drop a frame cut off at the end of a datagram: UDP frames never continue in the next
     datagram, and a stale half frame would swallow the start of the next good one."""
@@ -500,13 +576,14 @@ def _heartbeat(v: VehicleProtocol, link: Link) -> bytes:
     if ap.armed:
         base |= 128
     status = 4 if ap.armed else 3
+    ardupilot = ap.firmware is Firmware.ARDUPILOT
     return v._pack(
         link,
         "HEARTBEAT",
         type=MAV_TYPE_QUADROTOR,
-        autopilot=MAV_AUTOPILOT_PX4,
+        autopilot=ardupilot_tables.MAV_AUTOPILOT_ARDUPILOTMEGA if ardupilot else MAV_AUTOPILOT_PX4,
         base_mode=base,
-        custom_mode=custom_mode(ap.mode),
+        custom_mode=int(ardupilot_tables.ENCODE[ap.mode]) if ardupilot else custom_mode(ap.mode),
         system_status=status,
         mavlink_version=3,
     )

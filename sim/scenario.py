@@ -1,6 +1,7 @@
 """Scenarios: vehicles and their homes, wind, scheduled faults, speed-up and seed, from TOML.
 
     speedup = 20.0          # sim seconds per wall second (0: as fast as the machine goes)
+    autopilot = "px4"       # or "ardupilot": ArduCopter's modes, params and wire habits
     seed = 1
     [wind]
     east_mps = 2.0
@@ -45,6 +46,7 @@ from typing import Any
 from geofence.errors import PatrolError
 from geofence.frames import GeoPoint, LatLon
 from missions.camera import Camera
+from sim.autopilot import Firmware
 from sim.camera import View
 from sim.targets import DEFAULT_HEAT, TargetClass
 
@@ -117,6 +119,7 @@ class Scenario:
     faults: tuple[Fault, ...] = field(default_factory=tuple)
     camera: CameraSpec = field(default_factory=CameraSpec)
     targets: tuple[TargetSpec, ...] = ()
+    autopilot: Firmware = Firmware.PX4
 
     def with_vehicles(self, count: int) -> Scenario:
         """`count` vehicles: the listed ones, then copies of the first spaced 5 m apart east."""
@@ -158,7 +161,10 @@ def _num(source: str, key: str, value: Any, low: float, high: float) -> float:
 
 def parse_scenario(doc: dict[str, Any], source: str) -> Scenario:
     _unknown(
-        source, "", set(doc), {"speedup", "seed", "wind", "vehicles", "faults", "camera", "targets"}
+        source,
+        "",
+        set(doc),
+        {"speedup", "seed", "wind", "vehicles", "faults", "camera", "targets", "autopilot"},
     )
     wind = doc.get("wind", {})
     _unknown(source, "[wind] ", set(wind), {"east_mps", "north_mps", "gust_mps"})
@@ -200,7 +206,13 @@ def parse_scenario(doc: dict[str, Any], source: str) -> Scenario:
                 _num(source, f"{where}value", raw.get("value", 0.0), -1e3, 1e3),
             )
         )
+    firmwares = {f.value: f for f in Firmware}
+    if doc.get("autopilot", "px4") not in firmwares:
+        raise _fail(
+            source, "autopilot", f"{doc.get('autopilot')!r} is not one of " + ", ".join(firmwares)
+        )
     return Scenario(
+        autopilot=firmwares[doc.get("autopilot", "px4")],
         camera=_camera(doc.get("camera", {}), source),
         targets=tuple(_target(raw, k, source) for k, raw in enumerate(doc.get("targets", []))),
         vehicles=tuple(vehicles),

@@ -20,7 +20,7 @@ import anyio
 from anyio.abc import TaskStatus, UDPSocket
 
 from geofence.frames import LocalFrame
-from sim.autopilot import Autopilot
+from sim.autopilot import Autopilot, Firmware
 from sim.battery import Battery
 from sim.camera import CameraPose, Frame, SimCamera
 from sim.mission_transfer import MissionStore
@@ -104,14 +104,23 @@ class Simulation:
                 rng=random.Random(scenario.seed * 1000 + i),
                 battery=Battery(capacity_wh=spec.battery_wh, energy_wh=spec.battery_wh),
                 gps_sigma_m=spec.gps_sigma_m,
+                firmware=scenario.autopilot,
             )
             ap.params["MAV_SYS_ID"] = 1 + i
             ap.wind_e_mps, ap.wind_n_mps = scenario.wind_e_mps, scenario.wind_n_mps
+            ardupilot = scenario.autopilot is Firmware.ARDUPILOT
+            quiet = {"HEARTBEAT": 1.0}  # ArduPilot streams nothing else until asked
             links = [
                 Link(
-                    "api", (self.ports.host, self.ports.api_remote_base + i), dict(ONBOARD_RATES_HZ)
+                    "api",
+                    (self.ports.host, self.ports.api_remote_base + i),
+                    dict(quiet if ardupilot else ONBOARD_RATES_HZ),
                 ),
-                Link("gcs", (self.ports.host, self.ports.gcs_remote), dict(NORMAL_RATES_HZ)),
+                Link(
+                    "gcs",
+                    (self.ports.host, self.ports.gcs_remote),
+                    dict(quiet if ardupilot else NORMAL_RATES_HZ),
+                ),
             ]
             proto = VehicleProtocol(ap, 1 + i, links, max_stream_wall_hz=max_stream_wall_hz)
             vehicle = SimVehicle(i, ap, proto, [f for f in scenario.faults if f.vehicle == i])

@@ -8,9 +8,11 @@ from mavsdk import ComponentType, Configuration
 from mavsdk.asyncio import Mavsdk
 from mavsdk.asyncio.plugins.action.action import ActionAsync
 from mavsdk.asyncio.plugins.mission_raw.mission_raw import MissionRawAsync
+from mavsdk.asyncio.plugins.param.param import ParamAsync
 from mavsdk.asyncio.plugins.telemetry.telemetry import TelemetryAsync
 from mavsdk.plugins.mission_raw import MissionItem
 
+from sim.autopilot import Firmware
 from sim.scenario import Scenario
 from sim.server import Simulation
 from tests.sim.client import make_ports
@@ -20,13 +22,20 @@ LAT, LON = 165424000, 1047246000
 NAN = float("nan")
 
 
-def _mission() -> list[MissionItem]:
-    return [
-        MissionItem(0, 3, 22, 1, 1, 0.0, 0.0, 0.0, NAN, LAT, LON, 20.0, 0),
-        MissionItem(1, 3, 16, 0, 1, 0.0, 0.0, 0.0, NAN, LAT + 4000, LON, 20.0, 0),
-        MissionItem(2, 3, 16, 0, 1, 0.0, 0.0, 0.0, NAN, LAT + 4000, LON + 4000, 20.0, 0),
-        MissionItem(3, 2, 20, 0, 1, 0.0, 0.0, 0.0, 0.0, 0, 0, 0.0, 0),
+def _mission(firmware: Firmware) -> list[MissionItem]:
+    """Take-off, two waypoints, return. ArduPilot keeps item 0 as home and wants no NaN."""
+    yaw = 0.0 if firmware is Firmware.ARDUPILOT else NAN
+    items = [
+        MissionItem(0, 3, 22, 1, 1, 0.0, 0.0, 0.0, yaw, LAT, LON, 20.0, 0),
+        MissionItem(0, 3, 16, 0, 1, 0.0, 0.0, 0.0, yaw, LAT + 4000, LON, 20.0, 0),
+        MissionItem(0, 3, 16, 0, 1, 0.0, 0.0, 0.0, yaw, LAT + 4000, LON + 4000, 20.0, 0),
+        MissionItem(0, 2, 20, 0, 1, 0.0, 0.0, 0.0, 0.0, 0, 0, 0.0, 0),
     ]
+    if firmware is Firmware.ARDUPILOT:
+        items.insert(0, MissionItem(0, 0, 16, 0, 1, 0.0, 0.0, 0.0, 0.0, LAT, LON, 140.0, 0))
+    for seq, it in enumerate(items):
+        it.seq = seq
+    return items
 
 
 def _fence() -> list[MissionItem]:
@@ -42,9 +51,10 @@ def _key(items) -> list[tuple]:
     return [(i.command, i.frame, i.x, i.y, round(i.z, 3), i.param1) for i in items]
 
 
-async def test_mavsdk_uploads_reads_back_arms_flies_returns_and_lands():
+@pytest.mark.parametrize("firmware", [Firmware.PX4, Firmware.ARDUPILOT])
+async def test_mavsdk_uploads_reads_back_arms_flies_returns_and_lands(firmware):
     ports = make_ports()
-    sim = Simulation(Scenario(speedup=20.0), ports)
+    sim = Simulation(Scenario(speedup=20.0, autopilot=firmware), ports)
     config = Configuration.create_with_component_type(ComponentType.GROUND_STATION)
     async with anyio.create_task_group() as tg:
         await tg.start(sim.serve)
@@ -60,8 +70,17 @@ async def test_mavsdk_uploads_reads_back_arms_flies_returns_and_lands():
             with anyio.fail_after(90):
                 await mission.upload_geofence(_fence())
                 assert _key(await mission.download_geofence()) == _key(_fence())
-                await mission.upload_mission(_mission())
-                assert _key(await mission.download_mission()) == _key(_mission())
+                await mission.upload_mission(_mission(firmware))
+                assert _key(await mission.download_mission()) == _key(_mission(firmware))
+                if firmware is Firmware.ARDUPILOT:  # quiet until asked, as ArduPilot is
+                    params = ParamAsync(system)
+                    for name, rate_hz in (
+                        ("SR0_EXT_STAT", 2),
+                        ("SR0_POSITION", 10),
+                        ("SR0_EXTRA1", 10),
+                        ("SR0_EXTRA3", 2),
+                    ):
+                        await params.set_param_int(name, rate_hz)
                 async for health in telemetry.subscribe_health():
                     if health.is_global_position_ok and health.is_home_position_ok:
                         break
@@ -77,4 +96,4 @@ async def test_mavsdk_uploads_reads_back_arms_flies_returns_and_lands():
     ap = sim.vehicles[0].ap
     assert ap.body.on_ground
     assert math.hypot(ap.body.east_m, ap.body.north_m) < 2.0
-    assert ap.store.current_seq == 4  # every item flown
+    assert ap.store.current_seq == len(_mission(firmware))  # every item flown

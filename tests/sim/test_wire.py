@@ -31,6 +31,8 @@ async def _with_sim(body, scenario: Scenario | None = None, vehicles: int = 1, l
 
 
 async def _upload(gcs: Gcs, items: list[dict], mission_type: int = 0) -> int:
+    """Upload as a ground station does; returns the vehicle's MAV_MISSION_RESULT (which may
+    come early, when an item is refused)."""
     await gcs.send(
         "MISSION_COUNT",
         target_system=1,
@@ -38,19 +40,21 @@ async def _upload(gcs: Gcs, items: list[dict], mission_type: int = 0) -> int:
         count=len(items),
         mission_type=mission_type,
     )
-    for _ in items:
-        req = await gcs.recv("MISSION_REQUEST_INT")
-        it = items[req.seq]
-        await gcs.send(
-            "MISSION_ITEM_INT",
-            target_system=1,
-            target_component=1,
-            seq=req.seq,
-            mission_type=mission_type,
-            **it,
-        )
-    ack = await gcs.recv("MISSION_ACK")
-    return int(ack.type)
+    with anyio.fail_after(10):
+        while True:
+            data, _addr = await gcs.sock.receive()
+            for msg in gcs.mav.parse_buffer(data) or []:
+                if msg.get_type() == "MISSION_ACK":
+                    return int(msg.type)
+                if msg.get_type() == "MISSION_REQUEST_INT":
+                    await gcs.send(
+                        "MISSION_ITEM_INT",
+                        target_system=1,
+                        target_component=1,
+                        seq=msg.seq,
+                        mission_type=mission_type,
+                        **items[msg.seq],
+                    )
 
 
 async def _download(gcs: Gcs, mission_type: int = 0) -> list:
