@@ -18,9 +18,9 @@ from typing import Any
 
 from pymavlink.dialects.v20 import common as mavlink
 
+from sim import ardupilot as ardupilot_tables
 from sim.autopilot import Autopilot, Firmware, LandedState
 from sim.mission_transfer import MissionStore, Send, WireItem
-from sim import ardupilot as ardupilot_tables
 from sim.px4 import PARAMS, FlightMode, ParamType, custom_mode, mode_from_custom, mode_from_px4
 
 logger = logging.getLogger(__name__)
