@@ -11,6 +11,10 @@ import math
 from dataclasses import dataclass
 
 GRAVITY_MPS2 = 9.80665
+#: Position loop near the target (1/s), velocity loop (1/s), and air drag on the body (1/s).
+POSITION_GAIN_PER_S = 1.0
+VELOCITY_GAIN_PER_S = 3.0
+DRAG_PER_S = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,17 +88,20 @@ def step(
     dn = target.north_m - (body.north_m - body.nav_error_n_m)
     dist = math.hypot(de, dn)
     speed_cap = min(target.speed_mps, limits.speed_mps)
-    want = _approach(dist, speed_cap, limits.accel_mps2)
+    want = min(_approach(dist, speed_cap, limits.accel_mps2), POSITION_GAIN_PER_S * dist)
     want_e = want * de / dist if dist > 1e-6 else 0.0
     want_n = want * dn / dist if dist > 1e-6 else 0.0
-    # wind pushes the body; the controller sees the resulting velocity error and fights it
-    acc_e = (want_e - body.vel_e_mps) / max(dt_s, 1e-3) + 0.05 * wind_e_mps
-    acc_n = (want_n - body.vel_n_mps) / max(dt_s, 1e-3) + 0.05 * wind_n_mps
+    # the velocity loop commands an acceleration (tilt) within its limit; the wind drags the
+    # body toward the air's velocity, so a steady wind leaves a small offset and a gust pushes
+    acc_e = VELOCITY_GAIN_PER_S * (want_e - body.vel_e_mps)
+    acc_n = VELOCITY_GAIN_PER_S * (want_n - body.vel_n_mps)
     acc = math.hypot(acc_e, acc_n)
     if acc > limits.accel_mps2:
         acc_e, acc_n = acc_e * limits.accel_mps2 / acc, acc_n * limits.accel_mps2 / acc
-    body.vel_e_mps += acc_e * dt_s
-    body.vel_n_mps += acc_n * dt_s
+    drag_e = DRAG_PER_S * (wind_e_mps - body.vel_e_mps)
+    drag_n = DRAG_PER_S * (wind_n_mps - body.vel_n_mps)
+    body.vel_e_mps += (acc_e + drag_e) * dt_s
+    body.vel_n_mps += (acc_n + drag_n) * dt_s
     _vertical(body, target, dt_s, limits)
     body.east_m += body.vel_e_mps * dt_s
     body.north_m += body.vel_n_mps * dt_s

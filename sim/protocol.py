@@ -520,7 +520,7 @@ class VehicleProtocol:
                 continue
             link.next_due_s[name] = max(due + 1.0 / hz, sim_s)
             if self.max_stream_wall_hz:
-                link.next_due_wall_s[name] = wall_s + 1.0 / min(hz, self.max_stream_wall_hz)
+                link.next_due_wall_s[name] = wall_s + 1.0 / self.max_stream_wall_hz
             out.append(_BUILDERS[name](self, link))
         return out
 

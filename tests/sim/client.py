@@ -66,6 +66,15 @@ class Gcs:
             "HEARTBEAT", type=6, autopilot=8, base_mode=0, custom_mode=0, system_status=4
         )
 
+    async def drain(self, quiet_s: float = 0.1) -> None:
+        """Drop everything already sent to us: read until the socket stays quiet."""
+        self.pending.clear()
+        while True:
+            with anyio.move_on_after(quiet_s):
+                await self.sock.receive()
+                continue
+            return
+
     async def recv(
         self, kind: str, timeout_s: float = 5.0, cond: Callable[[Any], bool] | None = None
     ) -> Any:

@@ -192,3 +192,26 @@ def test_same_seed_same_flight():
 
     assert flight(3) == flight(3)
     assert flight(3) != flight(4)
+
+
+def test_gust_fault_pushes_the_vehicle_and_it_recovers():
+    sim = Simulation(Scenario(faults=(Fault(0, FaultKind.GUST, 20.0, 5.0, 25.0),)))
+    ap = sim.vehicles[0].ap
+    ap.arm()
+    ap.takeoff(ap.home.alt_amsl_m + 10)
+    run(sim, 24)
+    pushed = ap.body.east_m
+    run(sim, 30)
+    assert pushed > 0.3  # blown east while the gust lasts
+    assert abs(ap.body.east_m) < 0.2  # and back on its hold after
+
+
+def test_link_drop_fault_window():
+    sim = Simulation(Scenario(faults=(Fault(0, FaultKind.LINK_DROP, 10.0, 5.0),)))
+    v = sim.vehicles[0]
+    run(sim, 9.9)
+    assert not v.link_down
+    run(sim, 0.2)
+    assert v.link_down
+    run(sim, 5.0)
+    assert not v.link_down

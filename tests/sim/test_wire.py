@@ -345,3 +345,23 @@ async def test_link_loss_returns_and_is_announced():
     assert "Connection to ground station lost" in said
     v.proto.receive("gcs", ("127.0.0.1", 14550), beat, wall_s=4.5)
     assert ap.failsafes.link is False
+
+
+async def test_link_drop_silences_the_vehicle_then_it_comes_back():
+    from sim.scenario import Fault, FaultKind
+
+    scenario = Scenario(speedup=20.0, faults=(Fault(0, FaultKind.LINK_DROP, 10.0, 40.0),))
+
+    async def body(sim, gcs):
+        await gcs.recv("HEARTBEAT")
+        for _ in range(500):  # until the drop is under way (sim time, not wall time)
+            if sim.sim_time_s > 11.0:
+                break
+            await anyio.sleep(0.01)
+        assert sim.vehicles[0].link_down
+        await gcs.drain()  # what was sent before the drop
+        with pytest.raises(TimeoutError):
+            await gcs.recv("HEARTBEAT", timeout_s=0.8)  # 16 sim seconds of silence
+        await gcs.recv("HEARTBEAT", timeout_s=5.0)  # after 40 sim seconds it talks again
+
+    await _with_sim(body, scenario)
