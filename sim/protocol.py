@@ -46,6 +46,7 @@ CAPABILITIES = (
 _SENSORS = 1 | 2 | 4 | 8 | 32 | 1024 | 2048 | 4096 | 8192 | 16384 | 32768 | 0x200000 | 0x2000000
 _PREARM = 0x10000000
 _GPS_BIT = 32
+_GEOFENCE = 0x100000
 
 
 class Result:
@@ -594,12 +595,17 @@ def _sys_status(v: VehicleProtocol, link: Link) -> bytes:
     health = _SENSORS if ap.gps_ok else _SENSORS & ~_GPS_BIT
     if ap._prearm_failure() is None:
         health |= _PREARM
+    # the fence: present once uploaded, enabled while enforced, healthy unless breached
+    fence_present = _GEOFENCE if ap.fence is not None else 0
+    fence_enabled = _GEOFENCE if ap.fence_active else 0
+    if not ap.failsafes.fence:
+        health |= _GEOFENCE
     bat = ap.battery
     return v._pack(
         link,
         "SYS_STATUS",
-        onboard_control_sensors_present=_SENSORS | _PREARM,
-        onboard_control_sensors_enabled=_SENSORS | _PREARM,
+        onboard_control_sensors_present=_SENSORS | _PREARM | fence_present,
+        onboard_control_sensors_enabled=_SENSORS | _PREARM | fence_enabled,
         onboard_control_sensors_health=health,
         load=300,
         voltage_battery=int(bat.voltage_v * 1000),
