@@ -409,39 +409,13 @@ class VehicleProtocol:
         )
 
     def _on_mission_item_int(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
-        item = WireItem(
-            msg.seq,
-            msg.frame,
-            msg.command,
-            msg.current,
-            msg.autocontinue,
-            msg.param1,
-            msg.param2,
-            msg.param3,
-            msg.param4,
-            msg.x,
-            msg.y,
-            msg.z,
-            msg.mission_type,
-        )
+        item = _wire_item(msg, int(msg.x), int(msg.y))
         return self._sends(link, self.store.on_item(self._peer(msg), item, wall_s))
 
     def _on_mission_item(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
-        item = WireItem(
-            msg.seq,
-            msg.frame,
-            msg.command,
-            msg.current,
-            msg.autocontinue,
-            msg.param1,
-            msg.param2,
-            msg.param3,
-            msg.param4,
-            round(msg.x * 1e7),
-            round(msg.y * 1e7),
-            msg.z,
-            msg.mission_type,
-        )
+        """The float MISSION_ITEM: latitude and longitude in degrees, stored as MISSION_ITEM_INT's
+        integers so that a download returns them the same way."""
+        item = _wire_item(msg, round(msg.x * 1e7), round(msg.y * 1e7))
         return self._sends(link, self.store.on_item(self._peer(msg), item, wall_s))
 
     def _on_mission_request_list(
@@ -527,6 +501,24 @@ class VehicleProtocol:
 
 
 _AP_NAMES = [*ardupilot_tables.PARAMS, *ardupilot_tables.STREAM_PARAMS]
+
+
+def _wire_item(msg: Any, x: int, y: int) -> WireItem:
+    return WireItem(
+        msg.seq,
+        msg.frame,
+        msg.command,
+        msg.current,
+        msg.autocontinue,
+        msg.param1,
+        msg.param2,
+        msg.param3,
+        msg.param4,
+        x,
+        y,
+        msg.z,
+        msg.mission_type,
+    )
 
 
 def _forget_partial(parser: Any) -> None:
