@@ -2,6 +2,7 @@
 
 0  done
 2  a user's input cannot be used (PatrolError: file, field, what is wrong, how to mend)
+3  the vehicle or the link failed a check or a command (VehicleError); nothing was armed
 130 interrupted
 """
 
@@ -17,13 +18,19 @@ from rich.console import Console
 from geofence.errors import PatrolError
 from missions import check_mission, load_plan, plan_file, plan_text
 from missions.geojson_export import plan_geojson_text
+from missions.mission import Mission
 from missions.preview import plan_svg
 from patrol import __version__
+from patrol.errors import VehicleError
 from patrol.files import numbered, write_all
+from patrol.mavsdk_vehicle import check_url, connect
+from patrol.preflight import CheckResult, preflight
 from patrol.report import print_lint, print_plan
 from sim.cli import sim_command
 
 EXIT_USAGE = 2
+EXIT_VEHICLE = 3
+DEFAULT_RESERVE_PCT = 25.0
 EXIT_INTERRUPTED = 130
 
 
@@ -74,6 +81,63 @@ async def plan_command(
 cli.add_command(sim_command)
 
 
+@cli.command("check")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option(
+    "--vehicle",
+    "url",
+    required=True,
+    help="MAVLink connection, e.g. udpin://0.0.0.0:14540 or serial:///dev/ttyUSB0:57600.",
+)
+@click.option(
+    "--sortie",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Which sortie of a multi-sortie patrol to prepare.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(0.5, 600),
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for the vehicle's heartbeat.",
+)
+async def check_command(source: Path, url: str, sortie: int, timeout_s: float) -> None:
+    """Preflight SOURCE (a spec or a .plan) on a vehicle: checks, uploads, read-back; no arming."""
+    mission, needed_pct, reserve_pct = _mission_for(source, sortie)
+    check_url(url)
+    console = Console()
+    console.print(f"preflight of {mission.name} on {url}")
+
+    def report(result: CheckResult) -> None:
+        mark = "[green]ok[/]  " if result.ok else "[red]FAIL[/]"
+        console.print(f"  {mark} {result.name}: {result.detail}", highlight=False)
+
+    async with connect(url, timeout_s=timeout_s) as vehicle:
+        console.print(f"  connected to {vehicle.profile.name}")
+        await preflight(
+            vehicle, mission, battery_needed_pct=needed_pct, reserve_pct=reserve_pct, report=report
+        )
+    console.print(f"[green]preflight passed[/]: {mission.name} is loaded; not armed")
+
+
+def _mission_for(source: Path, sortie: int) -> tuple[Mission, float | None, float]:
+    """The mission to fly, the battery it needs (percent) and the reserve to keep."""
+    if source.suffix.lower() == ".plan":
+        mission = load_plan(source)
+        check_mission(mission)
+        return mission, None, DEFAULT_RESERVE_PCT
+    plan = plan_file(source)
+    if sortie > len(plan.missions):
+        raise click.BadParameter(
+            f"the patrol has {len(plan.missions)} sortie(s)", param_hint="--sortie"
+        )
+    used = plan.sorties[sortie - 1].cost.energy_wh / plan.spec.vehicle.battery_wh * 100
+    return plan.missions[sortie - 1], used, plan.spec.vehicle.reserve_pct
+
+
 def _check_plan(
     console: Console,
     source: Path,
@@ -108,6 +172,9 @@ def main() -> None:
     """Console-script entry point: run the CLI, mapping errors to one line and an exit code."""
     try:
         cli(standalone_mode=False, _anyio_backend="asyncio")
+    except VehicleError as exc:
+        click.echo(f"patrol: error: {exc}", err=True)
+        sys.exit(EXIT_VEHICLE)
     except PatrolError as exc:
         click.echo(f"patrol: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)

@@ -13,7 +13,7 @@ simulation speed-up.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 
 RETRY_S = 0.25
@@ -158,6 +158,7 @@ class MissionStore:
         self.items: dict[int, tuple[WireItem, ...]] = dict.fromkeys(MissionType, ())
         self.current_seq = 0
         self.reject_next_upload = False
+        self.corrupt_next_download = False  # a fault: the next download returns a moved item
         self.home_first = False  # ArduPilot: mission item 0 is home
         self.strict_nan = False  # ArduPilot: no NaN params in return/take-off items
         self.home_item: WireItem | None = None
@@ -277,6 +278,9 @@ class MissionStore:
             and self.home_item is not None
         ):
             it = self.home_item
+        if self.corrupt_next_download and seq == len(items) - 1:
+            self.corrupt_next_download = False
+            it = replace(it, x=it.x + 1000)  # about 11 m north: what a corrupting link might do
         return [
             Send(
                 "MISSION_ITEM_INT",

@@ -65,6 +65,7 @@ class FaultKind(Enum):
     BATTERY_SAG = "battery_sag"
     DRIFT = "drift"
     REJECT_UPLOAD = "reject_upload"
+    CORRUPT_READBACK = "corrupt_readback"
 
 
 @dataclass(frozen=True, slots=True)

@@ -233,6 +233,8 @@ class Simulation:
             ap.body.drift_e_mps = f.value
         elif f.kind is FaultKind.REJECT_UPLOAD:
             ap.store.reject_next_upload = True
+        elif f.kind is FaultKind.CORRUPT_READBACK:
+            ap.store.corrupt_next_download = True
 
     def _fault_ends(self, v: SimVehicle, f: Fault) -> None:
         ap = v.ap

@@ -1,0 +1,63 @@
+"""Errors of the running side (the tree's root is in geofence/errors.py):
+
+PatrolError
+└── VehicleError                  something the vehicle or the link did or did not do
+    ├── LinkError                 no vehicle at the URL, or the link dropped (url)
+    ├── VehicleTimeoutError       the vehicle did not answer in time (what)
+    ├── CommandRejectedError      the vehicle refused a command (command, result)
+    ├── TransferError             an upload or download failed (kind, result)
+    ├── ReadbackMismatchError     what the vehicle holds is not what was sent (kind, index)
+    └── PreflightError            a preflight check failed (check)
+"""
+
+from __future__ import annotations
+
+from geofence.errors import PatrolError
+
+
+class VehicleError(PatrolError):
+    """The vehicle or the link to it: reported to the pilot, and nothing more is commanded."""
+
+
+class LinkError(VehicleError):
+    def __init__(self, message: str, *, url: str) -> None:
+        self.url = url
+        super().__init__(message)
+
+
+class VehicleTimeoutError(VehicleError):
+    def __init__(self, what: str, timeout_s: float) -> None:
+        self.what = what
+        self.timeout_s = timeout_s
+        super().__init__(f"{what}: no answer from the vehicle within {timeout_s:g} s")
+
+
+class CommandRejectedError(VehicleError):
+    def __init__(self, command: str, result: str) -> None:
+        self.command = command
+        self.result = result
+        super().__init__(f"the vehicle refused {command}: {result}")
+
+
+class TransferError(VehicleError):
+    def __init__(self, kind: str, result: str) -> None:
+        self.kind = kind
+        self.result = result
+        super().__init__(f"{kind} upload failed: {result}")
+
+
+class ReadbackMismatchError(VehicleError):
+    def __init__(self, kind: str, index: int, detail: str) -> None:
+        self.kind = kind
+        self.index = index
+        super().__init__(
+            f"{kind} read back from the vehicle differs at item {index}: {detail}; "
+            "nothing was armed: upload again, and check the link for corruption"
+        )
+
+
+class PreflightError(VehicleError):
+    def __init__(self, check: str, reason: str) -> None:
+        self.check = check
+        self.reason = reason
+        super().__init__(f"preflight check '{check}' failed: {reason}; the vehicle was not armed")

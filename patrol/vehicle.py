@@ -1,0 +1,87 @@
+"""The vehicle seam: what patrol asks of a vehicle, whatever library talks to it.
+
+One implementation (`patrol.mavsdk_vehicle`) speaks MAVLink through MAVSDK; nothing else in
+patrol imports mavsdk. Items are `geofence.MavItem`s in degrees with None for unused params;
+the implementation turns them into what its autopilot wants (NaN for PX4, 0 for ArduPilot,
+home as mission item 0 for ArduPilot) and back, so callers compare like with like.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from geofence.frames import GeoPoint
+from geofence.mavlink import MavItem
+from patrol.autopilots import AutopilotProfile, ParamKind, ParamSetting
+
+
+class ItemKind(Enum):
+    MISSION = "mission"
+    FENCE = "fence"
+    RALLY = "rally points"
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """What preflight reads: position fix, home, battery, and whether it is armed or flying."""
+
+    gps_fix_3d: bool
+    satellites: int
+    home: GeoPoint | None
+    battery_pct: float
+    armed: bool
+    in_air: bool
+
+
+class Vehicle(Protocol):
+    """A connected vehicle (see `patrol.mavsdk_vehicle.connect`)."""
+
+    url: str
+    profile: AutopilotProfile
+
+    async def status(self) -> Status: ...
+
+    async def upload(self, kind: ItemKind, items: tuple[MavItem, ...]) -> None: ...
+
+    async def download(self, kind: ItemKind) -> tuple[MavItem, ...]: ...
+
+    async def set_param(self, setting: ParamSetting) -> None: ...
+
+    async def get_param(self, name: str, kind: ParamKind) -> float: ...
+
+    async def return_to_launch(self) -> None: ...
+
+
+def _same_param(a: float | None, b: float | None, unused: float | None) -> bool:
+    a = unused if a is None else a
+    b = unused if b is None else b
+    if a is None or b is None:
+        return (
+            a is b
+            or (a is None and b is not None and math.isnan(b))
+            or (b is None and a is not None and math.isnan(a))
+        )
+    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-6)
+
+
+def item_difference(sent: MavItem, got: MavItem, unused: float | None) -> str | None:
+    """How `got` differs from `sent` as the vehicle stores it (float32 params, 1e-7 degree
+    positions), or None when they are the same item."""
+    if (sent.command, sent.frame) != (got.command, got.frame):
+        return f"command/frame {sent.command}/{sent.frame} came back as {got.command}/{got.frame}"
+    if round(sent.x_lat_deg * 1e7) != round(got.x_lat_deg * 1e7) or round(
+        sent.y_lon_deg * 1e7
+    ) != round(got.y_lon_deg * 1e7):
+        return (
+            f"position {sent.x_lat_deg:.7f}, {sent.y_lon_deg:.7f} came back as "
+            f"{got.x_lat_deg:.7f}, {got.y_lon_deg:.7f}"
+        )
+    if not math.isclose(sent.z_alt_m, got.z_alt_m, rel_tol=1e-6, abs_tol=1e-3):
+        return f"altitude {sent.z_alt_m:g} came back as {got.z_alt_m:g}"
+    for k, (a, b) in enumerate(zip(sent.params, got.params, strict=True), start=1):
+        if not _same_param(a, b, unused):
+            return f"param{k} {a} came back as {b}"
+    return None

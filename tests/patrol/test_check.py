@@ -1,0 +1,129 @@
+"""`patrol check` (preflight) against the simulator over real UDP, PX4 and ArduPilot flavours."""
+
+import re
+import subprocess
+import sys
+from dataclasses import replace
+
+import anyio
+import pytest
+from asyncclick.testing import CliRunner
+
+from geofence.frames import GeoPoint
+from patrol.cli import cli
+from patrol.errors import PreflightError, ReadbackMismatchError, TransferError
+from sim.autopilot import Firmware
+from sim.mission_transfer import MissionType
+from sim.scenario import DEFAULT_HOME, Fault, FaultKind, Scenario, VehicleSpec
+from sim.server import Simulation
+from tests.conftest import EXAMPLES
+from tests.sim.client import free_port_block, make_ports
+
+pytestmark = pytest.mark.anyio
+SPEC = str(EXAMPLES / "hotspots.toml")
+
+
+async def _check(scenario: Scenario, *extra: str):
+    ports = make_ports()
+    sim = Simulation(scenario, ports)
+    url = f"udpin://127.0.0.1:{ports.api_remote_base}"
+    async with anyio.create_task_group() as tg:
+        await tg.start(sim.serve)
+        result = await CliRunner().invoke(cli, ["check", SPEC, "--vehicle", url, *extra])
+        tg.cancel_scope.cancel()
+    return result, sim
+
+
+@pytest.mark.parametrize("firmware", [Firmware.PX4, Firmware.ARDUPILOT])
+async def test_preflight_loads_everything_and_sets_failsafes_without_arming(firmware):
+    result, sim = await _check(Scenario(speedup=10.0, autopilot=firmware))
+    assert result.exception is None, result.output
+    out = result.output
+    for check in (
+        "on the ground",
+        "GPS",
+        "home in fence",
+        "battery",
+        "failsafes",
+        "fence read back",
+        "mission read back",
+        "rally points read back",
+    ):
+        assert f"ok   {check}" in out
+    assert "preflight passed" in out
+    ap = sim.vehicles[0].ap
+    assert not ap.armed
+    store = ap.store
+    assert len(store.items[MissionType.FENCE]) > 4
+    assert len(store.items[MissionType.RALLY]) == 1
+    commands = [i.command for i in store.items[MissionType.MISSION]]
+    if firmware is Firmware.ARDUPILOT:
+        assert commands[0] == 16  # home as item 0
+        commands = commands[1:]
+        assert ap.params["FENCE_ENABLE"] == 1
+    assert commands[0] == 22
+    assert commands[-1] == 20
+    assert commands.count(19) == 4  # a loiter at each hot-spot
+    assert ap.params["GF_ACTION"] == 3  # fence: return (FENCE_ACTION 1 on ArduPilot)
+    assert ap.params["NAV_DLL_ACT"] == 2  # link loss: return
+    assert ap.params["COM_LOW_BAT_ACT"] == 3  # battery: return
+
+
+async def test_rejected_upload_is_a_clear_error_and_nothing_is_armed():
+    scenario = Scenario(speedup=10.0, faults=(Fault(0, FaultKind.REJECT_UPLOAD, 0.0),))
+    result, sim = await _check(scenario)
+    assert isinstance(result.exception, TransferError)
+    assert "fence upload failed" in str(result.exception)
+    assert not sim.vehicles[0].ap.armed
+
+
+async def test_read_back_mismatch_aborts():
+    scenario = Scenario(speedup=10.0, faults=(Fault(0, FaultKind.CORRUPT_READBACK, 0.0),))
+    result, sim = await _check(scenario)
+    assert isinstance(result.exception, ReadbackMismatchError)
+    assert "fence read back from the vehicle differs at item" in str(result.exception)
+    assert "FAIL fence read back" in result.output
+    assert not sim.vehicles[0].ap.armed
+
+
+async def test_home_outside_the_fence_stops_before_anything_is_sent():
+    far = GeoPoint(DEFAULT_HOME.lat_deg, DEFAULT_HOME.lon_deg - 0.01, DEFAULT_HOME.alt_amsl_m)
+    scenario = replace(Scenario(speedup=10.0), vehicles=(VehicleSpec(home=far),))
+    result, sim = await _check(scenario)
+    assert isinstance(result.exception, PreflightError)
+    assert "home in fence" in str(result.exception)
+    assert "m outside the mission's fence" in str(result.exception)
+    ap = sim.vehicles[0].ap
+    assert all(not items for items in ap.store.items.values())  # nothing uploaded
+    assert ap.params["GF_ACTION"] == 2  # failsafes untouched (PX4's default)
+
+
+async def test_battery_too_low_for_the_sortie():
+    # the sample's hot-spot round needs about a quarter of a battery plus a quarter in reserve
+    sagged = Scenario(speedup=10.0, faults=(Fault(0, FaultKind.BATTERY_SAG, 0.0, 0.0, 0.6),))
+    result, sim = await _check(sagged)
+    assert isinstance(result.exception, PreflightError)
+    assert re.search(
+        r"'battery' failed: (39|40) % left, 50 % needed \(sortie 25 % \+ reserve 25 %\)",
+        str(result.exception),
+    )
+    assert not sim.vehicles[0].ap.armed
+
+
+def _patrol(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "patrol", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_no_vehicle_at_the_url_exits_3_with_one_line():
+    port = free_port_block(1)
+    done = _patrol("check", SPEC, "--vehicle", f"udpin://127.0.0.1:{port}", "--timeout", "1")
+    assert done.returncode == 3
+    assert done.stderr.strip().splitlines()[-1].startswith("patrol: error: no autopilot heard")
+
+
+def test_a_bad_url_exits_2_before_connecting():
+    done = _patrol("check", SPEC, "--vehicle", "http://example")
+    assert done.returncode == 2
+    assert "is not a URL patrol can open" in done.stderr
