@@ -9,20 +9,35 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import anyio
 import asyncclick as click
 from rich.console import Console
+from rich.table import Table
 
 from geofence.errors import PatrolError
-from missions import check_mission, load_plan, plan_file, plan_text
+from missions import (
+    VehicleModel,
+    check_mission,
+    load_plan,
+    load_spec,
+    plan_document,
+    plan_file,
+    plan_text,
+)
 from missions.geojson_export import plan_geojson_text
 from missions.mission import Mission
 from missions.preview import plan_svg
-from patrol import __version__
+from patrol import __version__, flightlog
 from patrol.errors import VehicleError
 from patrol.files import numbered, write_all
+from patrol.flight import FlightAbortedError, fly
+from patrol.flightlog import FlightLog, new_flight_id
 from patrol.mavsdk_vehicle import check_url, connect
 from patrol.preflight import CheckResult, preflight
 from patrol.report import print_lint, print_plan
@@ -81,6 +96,129 @@ async def plan_command(
 cli.add_command(sim_command)
 
 
+@cli.command("fly")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--vehicle", "url", required=True, help="MAVLink connection URL, as for check.")
+@click.option(
+    "--sortie",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Which sortie of a multi-sortie patrol to fly.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(0.5, 600),
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for the vehicle's heartbeat.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where flight logs go (default $PATROL_DATA_DIR or ~/.local/share/patrol).",
+)
+async def fly_command(
+    source: Path, url: str, sortie: int, timeout_s: float, data_dir: Path | None
+) -> None:
+    """Preflight and fly SOURCE on a vehicle, watching it to the landing; Ctrl-C returns it."""
+    prepared = _prepare(source, sortie)
+    check_url(url)
+    console = Console()
+    flight_id = new_flight_id()
+    log_path = flightlog.data_dir(data_dir) / f"{flight_id}.sqlite"
+    log = FlightLog(
+        log_path,
+        {
+            "flight_id": flight_id,
+            "source": str(source),
+            "sortie": sortie,
+            "vehicle_url": url,
+            "mission": plan_document(prepared.mission),
+            "software": f"patrol {__version__}",
+        },
+    )
+
+    def say(text: str) -> None:
+        console.print(f"[{time.strftime('%H:%M:%S')}] {text}", highlight=False)
+
+    def report(result: CheckResult) -> None:
+        log.event("preflight", f"{'ok' if result.ok else 'FAIL'} {result.name}: {result.detail}")
+        say(f"{'ok' if result.ok else 'FAIL'} {result.name}: {result.detail}")
+
+    interrupted = False
+    try:
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async with connect(url, timeout_s=timeout_s) as vehicle:
+                log.event("connected", vehicle.profile.name)
+                await preflight(
+                    vehicle,
+                    prepared.mission,
+                    battery_needed_pct=prepared.needed_pct,
+                    reserve_pct=prepared.model.reserve_pct,
+                    report=report,
+                )
+                async with anyio.create_task_group() as tg:
+
+                    async def on_signal() -> None:
+                        nonlocal interrupted
+                        async for signum in signals:
+                            interrupted = True
+                            log.event("pilot", f"signal {signum}: return to launch")
+                            tg.cancel_scope.cancel()
+                            return
+
+                    tg.start_soon(on_signal)
+                    outcome = await fly(
+                        vehicle,
+                        prepared.mission,
+                        model=prepared.model,
+                        margin_m=prepared.margin_m,
+                        log=log,
+                        say=say,
+                    )
+                    tg.cancel_scope.cancel()
+    finally:
+        log.close()
+    say(f"flight log: {log_path}")
+    if interrupted:
+        raise click.exceptions.Exit(EXIT_INTERRUPTED)
+    if outcome.decisions:
+        first = outcome.decisions[0]
+        raise FlightAbortedError(
+            f"the flight ended early: the {first.monitor} monitor "
+            f"commanded {first.action.value} ({first.reason}); log: {log_path}"
+        )
+    say("landed as planned")
+
+
+@cli.command("logs")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where flight logs are (default $PATROL_DATA_DIR or ~/.local/share/patrol).",
+)
+async def logs_command(data_dir: Path | None) -> None:
+    """List recorded flights: when, how long, how far, and how each ended."""
+    console = Console()
+    table = Table(title="flights", title_justify="left")
+    for col in ("flight", "source", "duration", "samples", "last event"):
+        table.add_column(col)
+    for path in sorted(flightlog.data_dir(data_dir).glob("*.sqlite")):
+        summary = flightlog.summarise(path)
+        table.add_row(
+            path.stem,
+            summary.source,
+            f"{summary.duration_s:.0f} s",
+            str(summary.samples),
+            summary.last_event,
+        )
+    console.print(table)
+
+
 @cli.command("check")
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option(
@@ -121,6 +259,26 @@ async def check_command(source: Path, url: str, sortie: int, timeout_s: float) -
             vehicle, mission, battery_needed_pct=needed_pct, reserve_pct=reserve_pct, report=report
         )
     console.print(f"[green]preflight passed[/]: {mission.name} is loaded; not armed")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What a flight needs from its source: the mission and the figures to watch it by."""
+
+    mission: Mission
+    needed_pct: float | None
+    model: VehicleModel
+    margin_m: float
+
+
+def _prepare(source: Path, sortie: int) -> Prepared:
+    mission, needed_pct, reserve_pct = _mission_for(source, sortie)
+    if source.suffix.lower() == ".plan":
+        return Prepared(
+            mission, None, VehicleModel(reserve_pct=reserve_pct), mission.fence.margin_m
+        )
+    spec = load_spec(source)
+    return Prepared(mission, needed_pct, spec.vehicle, spec.margin_m)
 
 
 def _mission_for(source: Path, sortie: int) -> tuple[Mission, float | None, float]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import partial
@@ -29,7 +30,7 @@ from geofence.frames import GeoPoint
 from geofence.mavlink import MavItem
 from patrol.autopilots import ARDUPILOT, PX4, AutopilotProfile, ParamKind, ParamSetting
 from patrol.errors import CommandRejectedError, LinkError, TransferError, VehicleTimeoutError
-from patrol.vehicle import ItemKind, Status
+from patrol.vehicle import ItemKind, Live, Status
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -211,6 +212,64 @@ class MavsdkVehicle:
             return float(await self._bounded(f"reading {name}", 10.0, lambda: getter(name)))
         except MavsdkError as exc:
             raise CommandRejectedError(f"reading {name}", _result(exc)) from exc
+
+    async def watch(self, live: Live) -> None:
+        """Keep `live` current from MAVSDK's subscriptions until cancelled."""
+
+        def heard() -> None:
+            live.heard_s = time.monotonic()
+
+        async def position() -> None:
+            async for p in self._telemetry.subscribe_position():
+                live.lat_deg, live.lon_deg = p.latitude_deg, p.longitude_deg
+                live.alt_rel_m, live.alt_amsl_m = p.relative_altitude_m, p.absolute_altitude_m
+                heard()
+
+        async def velocity() -> None:
+            async for v in self._telemetry.subscribe_velocity_ned():
+                live.vel_n_mps, live.vel_e_mps, live.vel_d_mps = v.north_m_s, v.east_m_s, v.down_m_s
+
+        async def battery() -> None:
+            async for b in self._telemetry.subscribe_battery():
+                live.battery_pct, live.voltage_v = b.remaining_percent, b.voltage_v
+
+        async def mode() -> None:
+            async for m in self._telemetry.subscribe_flight_mode():
+                live.mode = m.name.lower()
+
+        async def armed() -> None:
+            async for a in self._telemetry.subscribe_armed():
+                live.armed = bool(a)
+
+        async def in_air() -> None:
+            async for a in self._telemetry.subscribe_in_air():
+                live.in_air = bool(a)
+
+        async def progress() -> None:
+            async for m in self._mission.subscribe_mission_progress():
+                live.mission_current, live.mission_total = int(m.current), int(m.total)
+
+        async with anyio.create_task_group() as tg:
+            for watcher in (position, velocity, battery, mode, armed, in_air, progress):
+                tg.start_soon(watcher)
+
+    async def _act(self, what: str, call: Callable[[], Awaitable[Any]]) -> None:
+        try:
+            await self._bounded(what, 10.0, call)
+        except MavsdkError as exc:
+            raise CommandRejectedError(what, _result(exc)) from exc
+
+    async def arm(self) -> None:
+        await self._act("arm", self._action.arm)
+
+    async def start_mission(self) -> None:
+        await self._act("mission start", self._mission.start_mission)
+
+    async def hold(self) -> None:
+        await self._act("hold", self._action.hold)
+
+    async def land(self) -> None:
+        await self._act("land", self._action.land)
 
     async def return_to_launch(self) -> None:
         try:

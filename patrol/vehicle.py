@@ -85,3 +85,46 @@ def item_difference(sent: MavItem, got: MavItem, unused: float | None) -> str | 
         if not _same_param(a, b, unused):
             return f"param{k} {a} came back as {b}"
     return None
+
+
+@dataclass
+class Live:
+    """The vehicle's latest state, kept current by `Vehicle.watch` (mutable: one writer)."""
+
+    heard_s: float = 0.0  # monotonic time of the last telemetry of any kind
+    lat_deg: float = math.nan
+    lon_deg: float = math.nan
+    alt_rel_m: float = math.nan
+    alt_amsl_m: float = math.nan
+    vel_n_mps: float = 0.0
+    vel_e_mps: float = 0.0
+    vel_d_mps: float = 0.0
+    battery_pct: float = math.nan
+    voltage_v: float = math.nan
+    mode: str = "unknown"
+    armed: bool = False
+    in_air: bool = False
+    mission_current: int = 0
+    mission_total: int = 0
+
+    @property
+    def ground_speed_mps(self) -> float:
+        return math.hypot(self.vel_n_mps, self.vel_e_mps)
+
+    @property
+    def has_position(self) -> bool:
+        return math.isfinite(self.lat_deg) and math.isfinite(self.lon_deg)
+
+
+class FlyingVehicle(Vehicle, Protocol):
+    """A vehicle that can also be flown and watched."""
+
+    async def watch(self, live: Live) -> None: ...
+
+    async def arm(self) -> None: ...
+
+    async def start_mission(self) -> None: ...
+
+    async def hold(self) -> None: ...
+
+    async def land(self) -> None: ...

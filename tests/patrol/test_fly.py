@@ -1,0 +1,144 @@
+"""`patrol fly` against the simulator: to a landing, a fly-away caught, Ctrl-C, kill -9."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import anyio
+import pytest
+from asyncclick.testing import CliRunner
+
+from geofence.frames import LocalFrame
+from missions import plan_file
+from patrol.cli import cli
+from patrol.flight import FlightAbortedError
+from sim.px4 import FlightMode
+from sim.scenario import Fault, FaultKind, Scenario
+from sim.server import Simulation
+from tests.conftest import EXAMPLES
+from tests.sim.client import make_ports
+
+pytestmark = pytest.mark.anyio
+SPEC = EXAMPLES / "hotspots.toml"
+
+
+def _log(data_dir, with_times=False):
+    (path,) = list(data_dir.glob("*.sqlite"))
+    db = sqlite3.connect(path)
+    rows = db.execute("SELECT t_s, lat_deg, lon_deg, alt_rel_m FROM telemetry").fetchall()
+    timed = db.execute("SELECT t_s, kind FROM events ORDER BY t_s").fetchall()
+    started = dict(db.execute("SELECT key, value FROM meta"))["started_utc"]
+    db.close()
+    events = [k for _t, k in timed]
+    return (rows, timed, started) if with_times else (rows, events)
+
+
+async def _fly(tmp_path, scenario, during=None):
+    ports = make_ports()
+    sim = Simulation(scenario, ports)
+    url = f"udpin://127.0.0.1:{ports.api_remote_base}"
+    args = ["fly", str(SPEC), "--vehicle", url, "--data-dir", str(tmp_path)]
+    async with anyio.create_task_group() as tg:
+        await tg.start(sim.serve)
+        if during is not None:
+            tg.start_soon(during, sim)
+        result = await CliRunner().invoke(cli, args)
+        tg.cancel_scope.cancel()
+    return result, sim
+
+
+async def test_flies_the_patrol_to_a_landing_and_logs_the_whole_track(tmp_path):
+    result, sim = await _fly(tmp_path, Scenario(speedup=20.0))
+    assert result.exception is None, result.output
+    assert "landed as planned" in result.output
+    ap = sim.vehicles[0].ap
+    assert not ap.armed
+    assert ap.body.on_ground
+    rows, events = _log(tmp_path)
+    for kind in ("connected", "preflight", "armed", "mission started", "landed"):
+        assert kind in events
+    duration = rows[-1][0] - rows[0][0]
+    assert len(rows) / duration >= 5.0  # telemetry at 5 Hz or more
+    at_cruise = [r for r in rows if abs(r[3] - 40.0) < 1.5]
+    assert len(at_cruise) > len(rows) / 3  # the patrol flies at its 40 m
+    assert max(r[3] for r in rows) < 61.0  # the return climbs to RTL_RETURN_ALT, no higher
+    frame = LocalFrame(ap.home.latlon)
+    plan = plan_file(SPEC)
+    spots = [frame.geodetic2enu(h.position.lat_deg, h.position.lon_deg) for h in plan.area.hotspots]
+    track = [frame.geodetic2enu(r[1], r[2]) for r in rows]
+    for e, n in spots:  # the logged track passes over every hot-spot
+        assert min((te - e) ** 2 + (tn - n) ** 2 for te, tn in track) < 3.0**2
+
+
+async def test_a_fly_away_is_caught_by_the_fence_monitor(tmp_path):
+    drift = Fault(0, FaultKind.DRIFT, 15.0, 120.0, 3.0)  # 3 m/s east, unseen by the autopilot
+    result, _sim = await _fly(tmp_path, Scenario(speedup=20.0, faults=(drift,)))
+    assert isinstance(result.exception, FlightAbortedError), result.output
+    assert "fence monitor commanded return" in str(result.exception)
+    rows, timed, _started = _log(tmp_path, with_times=True)
+    (decided_s,) = [t for t, kind in timed if kind == "monitor: fence"]
+    plan = plan_file(SPEC)
+    fence = plan.fence.in_frame(LocalFrame(plan.home.latlon))
+    before = [r for r in rows if r[0] <= decided_s]
+    worst = min(fence.clearance_m(*fence.frame.geodetic2enu(r[1], r[2])) for r in before)
+    assert worst > 10.0 - 3.0 - 3.0  # return commanded within a few metres past the margin
+
+
+async def test_ctrl_c_in_flight_commands_return(tmp_path):
+    async def interrupt(sim):
+        ap = sim.vehicles[0].ap
+        for _ in range(3000):
+            if ap.body.up_m > 20:
+                break
+            await anyio.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    result, sim = await _fly(tmp_path, Scenario(speedup=20.0), during=interrupt)
+    assert result.exit_code == 130, result.output
+    assert "commanding return to launch" in result.output
+    assert sim.vehicles[0].ap.mode is FlightMode.RETURN
+    _rows, events = _log(tmp_path)
+    assert "pilot" in events
+    assert "return" in events
+
+
+async def test_kill_9_leaves_a_readable_log_up_to_its_last_second(tmp_path):
+    ports = make_ports()
+    sim = Simulation(Scenario(speedup=5.0), ports)
+    url = f"udpin://127.0.0.1:{ports.api_remote_base}"
+    async with anyio.create_task_group() as tg:
+        await tg.start(sim.serve)
+        proc = await anyio.open_process(
+            [
+                sys.executable,
+                "-m",
+                "patrol",
+                "fly",
+                str(SPEC),
+                "--vehicle",
+                url,
+                "--data-dir",
+                str(tmp_path),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        ap = sim.vehicles[0].ap
+        for _ in range(6000):
+            if ap.body.up_m > 20:
+                break
+            await anyio.sleep(0.01)
+        await anyio.sleep(2.0)
+        proc.kill()  # SIGKILL: no cleanup of any kind
+        killed = datetime.now(UTC)
+        await proc.wait()
+        tg.cancel_scope.cancel()
+    rows, timed, started = _log(tmp_path, with_times=True)
+    assert "mission started" in [kind for _t, kind in timed]
+    last_logged = datetime.fromisoformat(started) + timedelta(seconds=rows[-1][0])
+    assert (killed - last_logged).total_seconds() < 1.5  # at most about a second lost
+    assert rows[-1][3] > 15.0  # it was logging in the air until the end
+    assert ap.armed  # the vehicle flies on: its mission and failsafes need no controller
