@@ -13,8 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/patrol plan missions/examples/mukdahan/patrol.toml \
-		-o out/mukdahan.plan --geojson out/mukdahan.geojson --svg out/mukdahan.svg
+	$(BIN)/patrol demo --out out
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

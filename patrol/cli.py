@@ -34,6 +34,7 @@ from missions.geojson_export import plan_geojson_text
 from missions.mission import Mission
 from missions.preview import plan_svg
 from patrol import __version__, flightlog
+from patrol.demo import run_demo
 from patrol.errors import VehicleError
 from patrol.files import numbered, write_all
 from patrol.flight import FlightAbortedError, fly
@@ -192,6 +193,26 @@ async def fly_command(
             f"commanded {first.action.value} ({first.reason}); log: {log_path}"
         )
     say("landed as planned")
+
+
+@cli.command("demo")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Where the plans, the preview and the flight log go.",
+)
+@click.option(
+    "--speedup",
+    type=click.FloatRange(1, 200),
+    default=30.0,
+    show_default=True,
+    help="Simulation speed-up for the flight.",
+)
+async def demo_command(out: Path, speedup: float) -> None:
+    """A simulated patrol from one command: plan the sample zone, fly it, review the log."""
+    await run_demo(out, speedup, Console())
 
 
 @cli.command("logs")
