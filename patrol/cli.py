@@ -192,6 +192,11 @@ async def fly_command(
             f"the flight ended early: the {first.monitor} monitor "
             f"commanded {first.action.value} ({first.reason}); log: {log_path}"
         )
+    if not outcome.finished:
+        raise FlightAbortedError(
+            "the vehicle landed before its mission ended (its autopilot "
+            f"brought it home: see the events in {log_path})"
+        )
     say("landed as planned")
 
 

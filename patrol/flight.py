@@ -40,6 +40,7 @@ class FlightAbortedError(VehicleError):
 class FlightOutcome:
     landed: bool
     decisions: tuple[Decision, ...]
+    finished: bool = True
 
 
 async def fly(
@@ -135,9 +136,18 @@ async def _fly(
                 next_progress = now + PROGRESS_EVERY_S
                 say(_progress(live, fence, frame, len(mission.items)))
             await anyio.sleep(TICK_S)
-    log.event("landed", "disarmed on the ground")
+    finished = live.mission_current >= len(mission.items) - 1  # the last item is the return
+    log.event(
+        "landed",
+        "disarmed on the ground"
+        + (
+            ""
+            if finished
+            else f", before the mission ended (item {live.mission_current} of {len(mission.items)})"
+        ),
+    )
     say("landed and disarmed")
-    return FlightOutcome(landed=True, decisions=tuple(decisions))
+    return FlightOutcome(landed=True, decisions=tuple(decisions), finished=finished)
 
 
 def _decide(

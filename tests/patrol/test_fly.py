@@ -142,3 +142,29 @@ async def test_kill_9_leaves_a_readable_log_up_to_its_last_second(tmp_path):
     assert (killed - last_logged).total_seconds() < 1.5  # at most about a second lost
     assert rows[-1][3] > 15.0  # it was logging in the air until the end
     assert ap.armed  # the vehicle flies on: its mission and failsafes need no controller
+
+
+async def test_a_link_drop_returns_the_vehicle_and_the_controller_records_it(tmp_path):
+    # 16 wall seconds without the link (320 sim s at 20x): longer than the 10 s COM_DL_LOSS_T
+    # preflight sets, so the autopilot's own failsafe brings the vehicle back
+    drop = Fault(0, FaultKind.LINK_DROP, 40.0, 320.0)
+    result, sim = await _fly(tmp_path, Scenario(speedup=20.0, faults=(drop,)))
+    _rows, events = _log(tmp_path)
+    assert "link lost" in events
+    assert "link regained" in events
+    ap = sim.vehicles[0].ap
+    assert ap.mode is FlightMode.RETURN  # the autopilot's link-loss failsafe brought it home
+    assert ap.store.current_seq < len(ap.store.items[0])  # before the mission's end
+    assert not ap.armed
+    assert isinstance(result.exception, FlightAbortedError)  # not the flight that was planned
+    assert "landed before its mission ended" in str(result.exception)
+
+
+async def test_low_battery_brings_it_home(tmp_path):
+    sag = Fault(0, FaultKind.BATTERY_SAG, 60.0, 0.0, 0.55)  # a failing pack mid-patrol
+    result, sim = await _fly(tmp_path, Scenario(speedup=20.0, faults=(sag,)))
+    assert isinstance(result.exception, FlightAbortedError), result.output
+    assert "energy monitor commanded return" in str(result.exception)
+    assert not sim.vehicles[0].ap.armed
+    _rows, events = _log(tmp_path)
+    assert "monitor: energy" in events
