@@ -12,8 +12,10 @@ import json
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import anyio
 import asyncclick as click
@@ -44,10 +46,43 @@ from patrol.preflight import CheckResult, preflight
 from patrol.report import print_lint, print_plan
 from sim.cli import sim_command
 
+F = TypeVar("F", bound=Callable[..., Any])
 EXIT_USAGE = 2
 EXIT_VEHICLE = 3
 DEFAULT_RESERVE_PCT = 25.0
 EXIT_INTERRUPTED = 130
+
+
+def vehicle_options(command: F) -> F:
+    """--vehicle, --sortie and --timeout, shared by the commands that talk to a vehicle."""
+    for option in reversed(
+        [
+            click.option(
+                "--vehicle",
+                "url",
+                required=True,
+                help="MAVLink connection, e.g. udpin://0.0.0.0:14540 or "
+                "serial:///dev/ttyUSB0:57600.",
+            ),
+            click.option(
+                "--sortie",
+                type=click.IntRange(1),
+                default=1,
+                show_default=True,
+                help="Which sortie of a multi-sortie patrol.",
+            ),
+            click.option(
+                "--timeout",
+                "timeout_s",
+                type=click.FloatRange(0.5, 600),
+                default=10.0,
+                show_default=True,
+                help="Seconds to wait for the vehicle's heartbeat.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
 
 
 @click.group()
@@ -99,22 +134,7 @@ cli.add_command(sim_command)
 
 @cli.command("fly")
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("--vehicle", "url", required=True, help="MAVLink connection URL, as for check.")
-@click.option(
-    "--sortie",
-    type=click.IntRange(1),
-    default=1,
-    show_default=True,
-    help="Which sortie of a multi-sortie patrol to fly.",
-)
-@click.option(
-    "--timeout",
-    "timeout_s",
-    type=click.FloatRange(0.5, 600),
-    default=10.0,
-    show_default=True,
-    help="Seconds to wait for the vehicle's heartbeat.",
-)
+@vehicle_options
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path),
@@ -247,27 +267,7 @@ async def logs_command(data_dir: Path | None) -> None:
 
 @cli.command("check")
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option(
-    "--vehicle",
-    "url",
-    required=True,
-    help="MAVLink connection, e.g. udpin://0.0.0.0:14540 or serial:///dev/ttyUSB0:57600.",
-)
-@click.option(
-    "--sortie",
-    type=click.IntRange(1),
-    default=1,
-    show_default=True,
-    help="Which sortie of a multi-sortie patrol to prepare.",
-)
-@click.option(
-    "--timeout",
-    "timeout_s",
-    type=click.FloatRange(0.5, 600),
-    default=10.0,
-    show_default=True,
-    help="Seconds to wait for the vehicle's heartbeat.",
-)
+@vehicle_options
 async def check_command(source: Path, url: str, sortie: int, timeout_s: float) -> None:
     """Preflight SOURCE (a spec or a .plan) on a vehicle: checks, uploads, read-back; no arming."""
     mission, needed_pct, reserve_pct = _mission_for(source, sortie)
