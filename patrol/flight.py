@@ -21,7 +21,14 @@ from missions.energy import VehicleModel
 from missions.mission import Mission
 from patrol.errors import VehicleError, VehicleTimeoutError
 from patrol.flightlog import FlightLog
-from patrol.monitors import Action, Decision, energy_decision, fence_decision
+from patrol.monitors import (
+    Action,
+    Decision,
+    energy_decision,
+    fence_decision,
+    item_allowances_s,
+    progress_decision,
+)
 from patrol.vehicle import FlyingVehicle, Live
 
 TICK_S = 0.2  # 5 Hz: the loop and the monitors
@@ -107,6 +114,8 @@ async def _fly(
     decisions: list[Decision] = []
     link_lost = False
     next_progress = 0.0
+    allowances = item_allowances_s(mission.items, mission.cruise_speed_mps)
+    item, item_since = live.mission_current, time.monotonic()
     with anyio.fail_after(LANDED_TIMEOUT_S):
         while live.armed or live.in_air:
             now = time.monotonic()
@@ -118,10 +127,13 @@ async def _fly(
                 link_lost = False
                 log.event("link regained")
                 say("link regained")
+            if live.mission_current != item:
+                item, item_since = live.mission_current, now
             decision = (
                 None
                 if link_lost or decisions
                 else _decide(live, fence, frame, model, mission, margin_m)
+                or progress_decision(live, item_since, now, allowances)
             )
             if decision is not None:
                 decisions.append(decision)

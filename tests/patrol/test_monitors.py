@@ -1,0 +1,110 @@
+"""The controller's monitors as pure decisions."""
+
+import pytest
+
+from geofence.frames import LatLon, LocalFrame
+from geofence.mavlink import MavCmd, MavItem
+from missions.energy import VehicleModel
+from patrol.monitors import (
+    STALL_SLACK_S,
+    Action,
+    energy_decision,
+    fence_decision,
+    item_allowances_s,
+    progress_decision,
+)
+from patrol.vehicle import Live
+from tests.conftest import EXAMPLES
+
+HOME = LatLon(16.5424, 104.7246)
+FRAME = LocalFrame(HOME)
+
+
+def _live(east_m: float, north_m: float, vel_e: float = 0.0, vel_n: float = 0.0, **kw) -> Live:
+    p = FRAME.enu2geodetic(east_m, north_m)
+    return Live(
+        lat_deg=p.lat_deg,
+        lon_deg=p.lon_deg,
+        alt_rel_m=40.0,
+        vel_e_mps=vel_e,
+        vel_n_mps=vel_n,
+        in_air=True,
+        **kw,
+    )
+
+
+@pytest.fixture(scope="module")
+def fence():
+    from missions import plan_file
+
+    plan = plan_file(EXAMPLES / "hotspots.toml")
+    return plan.fence.in_frame(LocalFrame(plan.home.latlon))
+
+
+def test_fence_quiet_well_inside(fence):
+    assert fence_decision(fence, _live(0.0, 0.0, vel_e=8.0), 10.0) is None
+
+
+def _east_with_clearance(fence, clearance_m: float) -> float:
+    """The point due east of home whose distance to the fence is `clearance_m` (bisection)."""
+    lo, hi = 0.0, 2000.0  # home is inside, 2 km east is across the river
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if fence.clearance_m(mid, 0.0) > clearance_m:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def test_fence_acts_deep_in_the_margin(fence):
+    e = _east_with_clearance(fence, 5.0)  # 5 m into a 10 m margin
+    d = fence_decision(fence, _live(e, 0.0), 10.0)
+    assert d is not None
+    assert d.action is Action.RETURN
+    assert "inside the 10 m margin" in d.reason
+
+
+def test_fence_predicts_a_breach_from_speed(fence):
+    inside = _east_with_clearance(fence, 12.0)  # clear of the margin, but 12 m/s toward it
+    assert fence_decision(fence, _live(inside, 0.0), 10.0) is None
+    d = fence_decision(fence, _live(inside, 0.0, vel_e=12.0), 10.0)
+    assert d is not None
+    assert "heading out of the fence" in d.reason
+
+
+def test_energy_returns_when_home_plus_reserve_exceed_what_is_left():
+    model = VehicleModel()
+    assert energy_decision(_live(0, 0, battery_pct=60.0), 800.0, model, 8.0) is None
+    d = energy_decision(_live(0, 0, battery_pct=27.0), 800.0, model, 8.0)
+    assert d is not None
+    assert d.monitor == "energy"
+
+
+def _items():
+    wp = [FRAME.enu2geodetic(0.0, 400.0), FRAME.enu2geodetic(400.0, 400.0)]
+    return (
+        MavItem(MavCmd.NAV_TAKEOFF, 3, 0.0, 0.0, 0.0, None, HOME.lat_deg, HOME.lon_deg, 40.0),
+        MavItem(MavCmd.NAV_WAYPOINT, 3, 0.0, 0.0, 0.0, None, wp[0].lat_deg, wp[0].lon_deg, 40.0),
+        MavItem(
+            MavCmd.NAV_LOITER_TIME, 3, 30.0, 0.0, 0.0, None, wp[1].lat_deg, wp[1].lon_deg, 40.0
+        ),
+    )
+
+
+def test_item_allowances_follow_legs_and_loiters():
+    allow = item_allowances_s(_items(), 8.0)
+    assert allow[1] == pytest.approx(2 * (400 / 8 + 40) + STALL_SLACK_S, rel=0.01)
+    assert allow[2] == pytest.approx(2 * (400 / 8 + 40 + 30) + STALL_SLACK_S, rel=0.01)
+
+
+def test_progress_holds_when_an_item_takes_far_too_long():
+    allow = item_allowances_s(_items(), 8.0)
+    live = _live(0, 100, mode="mission", mission_current=1)
+    assert progress_decision(live, 0.0, allow[1] - 1, allow) is None
+    d = progress_decision(live, 0.0, allow[1] + 1, allow)
+    assert d is not None
+    assert d.action is Action.HOLD
+    assert "no mission progress" in d.reason
+    returning = _live(0, 100, mode="return_to_launch", mission_current=1)
+    assert progress_decision(returning, 0.0, allow[1] + 1, allow) is None
