@@ -65,20 +65,18 @@ async def _drain(sock: socket.socket) -> None:
             continue
 
 
-def _with_camera(sim: Simulation, fps_sim: float) -> None:
-    """Render every vehicle's camera `fps_sim` times per simulated second, in the loop."""
-    step = sim.step
-    period = 1.0 / fps_sim
-    due = [0.0]
+class _CameraSim(Simulation):
+    """A simulation whose every vehicle renders a camera frame 10 times per simulated second."""
 
-    def stepped(dt_s: float = 1.0 / 50.0) -> None:
-        step(dt_s)
-        if sim.sim_time_s >= due[0]:
-            due[0] = sim.sim_time_s + period
-            for i in range(len(sim.vehicles)):
-                sim.frame(i)
+    period_s = 0.1
+    _due_s = 0.0
 
-    sim.step = stepped  # type: ignore[method-assign]
+    def step(self, dt_s: float = 1.0 / 50.0) -> None:
+        super().step(dt_s)
+        if self.sim_time_s >= self._due_s:
+            self._due_s = self.sim_time_s + self.period_s
+            for i in range(len(self.vehicles)):
+                self.frame(i)
 
 
 async def _measure(
@@ -92,9 +90,8 @@ async def _measure(
         gcs_remote=base + 3 * vehicles,
     )
     scenario = Scenario(speedup=0.0, camera=CameraSpec(enabled=camera, port=_free_base(1) + 5000))
-    sim = Simulation(scenario.with_vehicles(vehicles), ports, max_stream_wall_hz=cap_hz)
-    if camera:
-        _with_camera(sim, 10.0)
+    kind = _CameraSim if camera else Simulation
+    sim = kind(scenario.with_vehicles(vehicles), ports, max_stream_wall_hz=cap_hz)
     sinks = []
     for port in [ports.api_remote_base + i for i in range(vehicles)] + [ports.gcs_remote]:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

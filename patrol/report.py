@@ -19,11 +19,12 @@ def plan_table(plan: Plan) -> Table:
     table.add_column("what", style="bold")
     table.add_column("value")
     table.add_row("pattern", plan.spec.pattern.value)
-    table.add_row("zones", ", ".join(str(z) for z in s["zones"]))  # type: ignore[attr-defined]
+    table.add_row("zones", ", ".join(plan.spec.zones or plan.area.zone_names()))
     table.add_row("waypoints", str(s["waypoints"]))
     table.add_row("length", f"{plan.length_m / 1000:.2f} km")
     table.add_row("flight time", _minutes(plan.duration_s))
-    sortie_pcts = ", ".join(f"{p:.0f} %" for p in s["sortie_battery_pct"])  # type: ignore[attr-defined]
+    battery_wh = plan.spec.vehicle.battery_wh
+    sortie_pcts = ", ".join(f"{s.cost.energy_wh / battery_wh * 100:.0f} %" for s in plan.sorties)
     table.add_row(
         "battery",
         f"{plan.battery_pct:.0f} % of one battery (per sortie: {sortie_pcts};"

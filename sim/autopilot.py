@@ -181,7 +181,8 @@ class Autopilot:
             return "GPS fix too low"
         if self.battery.remaining <= self.params["BAT_LOW_THR"]:
             return "low battery"
-        if self.fence_active and not self.fence.contains(0.0, 0.0):  # type: ignore[union-attr]
+        fence = self.active_fence
+        if fence is not None and not fence.contains(0.0, 0.0):
             return "Vehicle outside geofence"
         return None
 
@@ -451,8 +452,13 @@ class Autopilot:
     # ---- failsafes -----------------------------------------------------------------------------
 
     @property
+    def active_fence(self) -> LocalFence | None:
+        """The uploaded fence, when it is enforced (ArduPilot: only with FENCE_ENABLE)."""
+        return self.fence if self.params["FENCE_ENABLE"] >= 1 else None
+
+    @property
     def fence_active(self) -> bool:
-        return self.fence is not None and self.params["FENCE_ENABLE"] >= 1
+        return self.active_fence is not None
 
     def _sync_fence(self) -> None:
         if MissionType.FENCE not in self.store.changed:
@@ -497,8 +503,10 @@ class Autopilot:
             return
         b = self.body
         ceiling = self.params["GF_MAX_VER_DIST"]
-        outside = (self.fence_active and not self.fence.contains(b.east_m, b.north_m)) or (  # type: ignore[union-attr]
-            ceiling > 0 and b.up_m > ceiling and self.params["FENCE_ENABLE"] >= 1
+        fence = self.active_fence
+        enabled = self.params["FENCE_ENABLE"] >= 1
+        outside = (fence is not None and not fence.contains(b.east_m, b.north_m)) or (
+            enabled and ceiling > 0 and b.up_m > ceiling
         )
         if outside and not self.failsafes.fence:
             self.failsafes.fence = True
