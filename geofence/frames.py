@@ -10,7 +10,7 @@ and callers pass altitudes relative to home; nothing else in the project calls p
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -98,13 +98,21 @@ class LocalFrame:
     """
 
     origin: LatLon
+    _origin_ecef: tuple[float, float, float] = field(init=False, repr=False, compare=False)
+    _rot: tuple[float, ...] = field(init=False, repr=False, compare=False)
 
-    def _basis(self) -> tuple[tuple[float, float, float], tuple[float, ...]]:
+    def __post_init__(self) -> None:
+        # computed once: every conversion needs the origin in ECEF and the ENU axes
         lat, lon = math.radians(self.origin.lat_deg), math.radians(self.origin.lon_deg)
         sl, cl, so, co = math.sin(lat), math.cos(lat), math.sin(lon), math.cos(lon)
         # rows: east, north, up unit vectors in ECEF
         rot = (-so, co, 0.0, -sl * co, -sl * so, cl, cl * co, cl * so, sl)
-        return _geodetic2ecef(self.origin.lat_deg, self.origin.lon_deg, 0.0), rot
+        origin = _geodetic2ecef(self.origin.lat_deg, self.origin.lon_deg, 0.0)
+        object.__setattr__(self, "_origin_ecef", origin)
+        object.__setattr__(self, "_rot", rot)
+
+    def _basis(self) -> tuple[tuple[float, float, float], tuple[float, ...]]:
+        return self._origin_ecef, self._rot
 
     def geodetic2enu(self, lat_deg: float, lon_deg: float) -> tuple[float, float]:
         """East and north metres of a WGS84 point (on the ellipsoid) from the origin."""

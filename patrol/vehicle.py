@@ -55,16 +55,18 @@ class Vehicle(Protocol):
     async def return_to_launch(self) -> None: ...
 
 
+def _on_wire(value: float | None, unused: float | None) -> float:
+    """A param as it travels: an unused one (None) goes as `unused`, or NaN when that is None."""
+    if value is None:
+        value = unused
+    return math.nan if value is None else value
+
+
 def _same_param(a: float | None, b: float | None, unused: float | None) -> bool:
-    a = unused if a is None else a
-    b = unused if b is None else b
-    if a is None or b is None:
-        return (
-            a is b
-            or (a is None and b is not None and math.isnan(b))
-            or (b is None and a is not None and math.isnan(a))
-        )
-    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-6)
+    x, y = _on_wire(a, unused), _on_wire(b, unused)
+    if math.isnan(x) or math.isnan(y):
+        return math.isnan(x) and math.isnan(y)
+    return math.isclose(x, y, rel_tol=1e-6, abs_tol=1e-6)
 
 
 def item_difference(sent: MavItem, got: MavItem, unused: float | None) -> str | None:

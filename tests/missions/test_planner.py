@@ -56,8 +56,10 @@ def test_sample_sweep_figures(sweep_plan):
 
 def test_sample_sweep_stays_out_of_the_river_and_helipad(sweep_plan):
     local = sweep_plan.local_fence
-    for a, b in _legs(sweep_plan):
-        assert not LineString([a, b]).intersects(local.exclusion) if a != b else True
+    legs = [(a, b) for a, b in _legs(sweep_plan) if a != b]
+    assert legs
+    for a, b in legs:
+        assert not LineString([a, b]).intersects(local.exclusion)
 
 
 def test_every_sortie_takes_off_and_returns(sweep_plan):

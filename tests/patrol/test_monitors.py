@@ -108,3 +108,22 @@ def test_progress_holds_when_an_item_takes_far_too_long():
     assert "no mission progress" in d.reason
     returning = _live(0, 100, mode="return_to_launch", mission_current=1)
     assert progress_decision(returning, 0.0, allow[1] + 1, allow) is None
+
+
+def test_read_back_comparison_treats_unused_params_as_the_autopilot_does():
+    from patrol.vehicle import item_difference
+
+    sent = MavItem(MavCmd.NAV_WAYPOINT, 3, 0.0, 0.0, 0.0, None, HOME.lat_deg, HOME.lon_deg, 40.0)
+    px4_back = MavItem(
+        MavCmd.NAV_WAYPOINT, 3, 0.0, 0.0, 0.0, None, HOME.lat_deg, HOME.lon_deg, 40.0
+    )
+    ardupilot_back = MavItem(
+        MavCmd.NAV_WAYPOINT, 3, 0.0, 0.0, 0.0, 0.0, HOME.lat_deg, HOME.lon_deg, 40.0
+    )
+    assert item_difference(sent, px4_back, None) is None  # NaN came back as NaN
+    assert item_difference(sent, ardupilot_back, 0.0) is None  # sent as 0, came back 0
+    assert item_difference(sent, ardupilot_back, None) == "param4 None came back as 0.0"
+    moved = MavItem(
+        MavCmd.NAV_WAYPOINT, 3, 0.0, 0.0, 0.0, None, HOME.lat_deg + 1e-4, HOME.lon_deg, 40.0
+    )
+    assert "position" in (item_difference(sent, moved, None) or "")

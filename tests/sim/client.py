@@ -88,6 +88,32 @@ class Gcs:
                 data, _addr = await self.sock.receive()
                 self.pending.extend(self.mav.parse_buffer(data) or [])
 
+    async def read_param(self, name: str, timeout_s: float = 5.0) -> float:
+        """PARAM_REQUEST_READ by name; the value the vehicle answers with."""
+        self.pending.clear()
+        await self.send(
+            "PARAM_REQUEST_READ",
+            target_system=1,
+            target_component=1,
+            param_id=name.encode(),
+            param_index=-1,
+        )
+        reply = await self.recv("PARAM_VALUE", timeout_s, lambda m: m.param_id == name)
+        return float(reply.param_value)
+
+    async def set_param(self, name: str, value: float, param_type: int) -> float:
+        """PARAM_SET; the value the vehicle echoes back."""
+        await self.send(
+            "PARAM_SET",
+            target_system=1,
+            target_component=1,
+            param_id=name.encode(),
+            param_value=value,
+            param_type=param_type,
+        )
+        reply = await self.recv("PARAM_VALUE", cond=lambda m: m.param_id == name)
+        return float(reply.param_value)
+
     async def command(self, command: int, *params: float, timeout_s: float = 5.0) -> int:
         p = list(params) + [0.0] * (7 - len(params))
         await self.send(

@@ -73,59 +73,16 @@ async def test_ardupilot_parameter_names_and_units():
     async def body(sim, gcs):
         ap = sim.vehicles[0].ap
 
-        async def read(name: str) -> float:
-            gcs.pending.clear()
-            await gcs.send(
-                "PARAM_REQUEST_READ",
-                target_system=1,
-                target_component=1,
-                param_id=name.encode(),
-                param_index=-1,
-            )
-            return (await gcs.recv("PARAM_VALUE", cond=lambda m: m.param_id == name)).param_value
-
-        assert await read("RTL_ALT") == 6000.0  # centimetres
-        assert await read("FENCE_ENABLE") == 0.0
-        await gcs.send(
-            "PARAM_SET",
-            target_system=1,
-            target_component=1,
-            param_id=b"WPNAV_SPEED",
-            param_value=800.0,
-            param_type=9,
-        )
-        await gcs.recv("PARAM_VALUE", cond=lambda m: m.param_id == "WPNAV_SPEED")
+        assert await gcs.read_param("RTL_ALT") == 6000.0  # centimetres
+        assert await gcs.read_param("FENCE_ENABLE") == 0.0
+        await gcs.set_param("WPNAV_SPEED", 800.0, 9)  # cm/s
         assert ap.params["MPC_XY_CRUISE"] == 8.0
-        await gcs.send(
-            "PARAM_SET",
-            target_system=1,
-            target_component=1,
-            param_id=b"FS_GCS_ENABLE",
-            param_value=1.0,
-            param_type=2,
-        )
-        await gcs.recv("PARAM_VALUE", cond=lambda m: m.param_id == "FS_GCS_ENABLE")
+        await gcs.set_param("FS_GCS_ENABLE", 1.0, 2)
         assert ap.params["NAV_DLL_ACT"] == 2  # RTL
-        await gcs.send(
-            "PARAM_SET",
-            target_system=1,
-            target_component=1,
-            param_id=b"SR0_POSITION",
-            param_value=2.0,
-            param_type=4,
-        )
+        await gcs.set_param("SR0_POSITION", 2.0, 4)
         await gcs.recv("GLOBAL_POSITION_INT", timeout_s=2.0)
-        assert await read("GF_ACTION") == -1 if False else True  # PX4 names are not listed
-        gcs.pending.clear()
-        await gcs.send(
-            "PARAM_REQUEST_READ",
-            target_system=1,
-            target_component=1,
-            param_id=b"GF_ACTION",
-            param_index=-1,
-        )
-        with pytest.raises(TimeoutError):
-            await gcs.recv("PARAM_VALUE", timeout_s=0.5, cond=lambda m: m.param_id == "GF_ACTION")
+        with pytest.raises(TimeoutError):  # PX4's names are not ArduPilot's
+            await gcs.read_param("GF_ACTION", timeout_s=0.5)
 
     await _with_sim(body, AP)
 

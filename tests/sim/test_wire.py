@@ -215,35 +215,12 @@ async def test_garbage_bad_crc_and_unknown_messages_do_not_disturb_it():
 
 async def test_params_read_set_and_bytewise_ints():
     async def body(sim, gcs):
-        await gcs.send(
-            "PARAM_SET",
-            target_system=1,
-            target_component=1,
-            param_id=b"NAV_DLL_ACT",
-            param_value=struct.unpack("<f", struct.pack("<i", 2))[0],
-            param_type=6,
-        )
-        echo = await gcs.recv("PARAM_VALUE", cond=lambda m: m.param_id == "NAV_DLL_ACT")
-        assert struct.unpack("<i", struct.pack("<f", echo.param_value))[0] == 2
+        as_int = struct.unpack("<f", struct.pack("<i", 2))[0]  # PX4's bytewise int
+        echo = await gcs.set_param("NAV_DLL_ACT", as_int, 6)
+        assert struct.unpack("<i", struct.pack("<f", echo))[0] == 2
         assert sim.vehicles[0].ap.params["NAV_DLL_ACT"] == 2
-        await gcs.send(
-            "PARAM_SET",
-            target_system=1,
-            target_component=1,
-            param_id=b"RTL_RETURN_ALT",
-            param_value=45.0,
-            param_type=9,
-        )
-        await gcs.recv("PARAM_VALUE", cond=lambda m: m.param_id == "RTL_RETURN_ALT")
-        await gcs.send(
-            "PARAM_REQUEST_READ",
-            target_system=1,
-            target_component=1,
-            param_id=b"RTL_RETURN_ALT",
-            param_index=-1,
-        )
-        read = await gcs.recv("PARAM_VALUE", cond=lambda m: m.param_id == "RTL_RETURN_ALT")
-        assert read.param_value == 45.0
+        await gcs.set_param("RTL_RETURN_ALT", 45.0, 9)
+        assert await gcs.read_param("RTL_RETURN_ALT") == 45.0
         gcs.pending.clear()
         await gcs.send("PARAM_REQUEST_LIST", target_system=1, target_component=1)
         names = set()
