@@ -44,6 +44,11 @@ class Mission:
         if not self.items:
             raise ValueError("a mission needs at least one item")
 
+    @property
+    def cruise_alt_rel_m(self) -> float:
+        """The highest altitude the mission flies at, relative to home."""
+        return max((i.z_alt_m for i in self.nav_items()), default=0.0)
+
     def nav_items(self) -> tuple[MavItem, ...]:
         """Items with a position (take-off, waypoints, loiters, land)."""
         return tuple(i for i in self.items if i.command in NAV_COMMANDS)

@@ -7,7 +7,7 @@ checks a pilot reads: coverage and the smallest clearance to the fence of any le
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import shapely
@@ -21,7 +21,7 @@ from geofence.errors import AreaError
 from geofence.fence import Fence, LocalFence, RallyPoint, check_home_inside
 from geofence.frames import GeoPoint, LocalFrame
 from geofence.loaders import load_area
-from missions import patterns
+from missions import patterns, sectors
 from missions.camera import Footprint
 from missions.errors import PlanningError
 from missions.lanes import Lanes
@@ -109,8 +109,14 @@ def plan_file(spec_path: Path) -> Plan:
     return plan(spec, load_area(spec.area_path))
 
 
-def plan(spec: PatrolSpec, area: Area) -> Plan:
-    """Plan `spec` over `area`; raises a `PatrolError` naming what to fix when it cannot."""
+def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
+    """Plan `spec` over `area`; raises a `PatrolError` naming what to fix when it cannot.
+
+    With `of` > 1 the patrol is shared by that many vehicles and this plans vehicle `sector`'s
+    part (see `missions.sectors`), `sector` x `alt_step_m` above the spec's altitude.
+    """
+    if of > 1:
+        spec = _sector_spec(spec, sector, of)
     if area.home is None:
         raise AreaError(
             "has no home point; add a Point feature with role 'home' (the station)",
@@ -142,8 +148,9 @@ def plan(spec: PatrolSpec, area: Area) -> Plan:
     if spec.pattern is Pattern.SWEEP:
         spacing_m = footprint.across_m * (1 - spec.side_overlap)
         turn_cost_m = spacing_m + spec.speed_mps**2 / spec.vehicle.accel_mps2
+        region = sectors.split_area(free, of)[sector]
         swept = patterns.sweep(
-            free,
+            region,
             router,
             entry,
             spacing_m=spacing_m,
@@ -156,11 +163,20 @@ def plan(spec: PatrolSpec, area: Area) -> Plan:
         lanes = swept.lanes
         coverage = swept.coverage_pct * free.area / free_all.area
     elif spec.pattern is Pattern.PERIMETER:
-        work = patterns.perimeter(
+        loop = patterns.perimeter(
             free, router, entry, clockwise=spec.direction is Direction.CLOCKWISE
         )
+        work = sectors.split_route(loop, of)[sector]
     else:
         spots = _hotspots(spec, area, local, free, frame)
+        if of > 1:
+            parts = sectors.split_area(free, of)
+            spots = [s for s in spots if sectors.sector_of(s, parts) == sector]
+            if not spots:
+                raise PlanningError(
+                    f"vehicle {sector + 1} of {of} has no hot-spot in its sector; "
+                    "fly fewer vehicles or add hot-spots"
+                )
         work = patterns.points(router, entry, spots, loiter_s=spec.loiter_s)
     work = _loops(work, spec, router)
     planner = SortiePlanner(
@@ -206,6 +222,19 @@ def plan(spec: PatrolSpec, area: Area) -> Plan:
         clearance,
         tuple(warnings),
     )
+
+
+def _sector_spec(spec: PatrolSpec, sector: int, of: int) -> PatrolSpec:
+    """The spec as vehicle `sector` flies it: its own altitude, its own name."""
+    if not 0 <= sector < of:
+        raise ValueError(f"sector {sector} of {of}")
+    alt_rel_m = spec.alt_rel_m + sector * spec.alt_step_m
+    if alt_rel_m > spec.ceiling_rel_m:
+        raise PlanningError(
+            f"vehicle {sector + 1} of {of} would fly at {alt_rel_m:g} m, above the "
+            f"{spec.ceiling_rel_m:g} m ceiling; reduce [patrol] alt_step_m or fly fewer vehicles"
+        )
+    return replace(spec, alt_rel_m=alt_rel_m, name=f"{spec.name}-v{sector + 1}")
 
 
 def _check_zones_not_excluded(area: Area, zones: tuple[object, ...], frame: LocalFrame) -> None:

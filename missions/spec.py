@@ -49,6 +49,8 @@ class PatrolSpec:
     speed_mps: float = 8.0
     margin_m: float = 10.0
     loops: int = 1
+    alt_step_m: float = 10.0  # each further vehicle flies this much higher
+    separation_m: float = 8.0  # the closest two vehicles may come
     side_overlap: float = 0.2
     lane_angle_deg: float | None = None
     direction: Direction = Direction.CLOCKWISE
@@ -135,6 +137,8 @@ _PATROL_KEYS: dict[str, _Key] = {
     "speed_mps": _Key(_number(0.5, 25.0), "speed_mps"),
     "margin_m": _Key(_number(0.0, 1000.0), "margin_m"),
     "loops": _Key(_integer(1, 1000), "loops"),
+    "alt_step_m": _Key(_number(0.0, 200.0), "alt_step_m"),
+    "separation_m": _Key(_number(0.0, 1000.0), "separation_m"),
     "side_overlap": _Key(_number(0.0, 0.9), "side_overlap"),
     "lane_angle_deg": _Key(_angle, "lane_angle_deg"),
     "direction": _Key(_choice(Direction), "direction"),

@@ -33,7 +33,18 @@ class AutopilotProfile:
     mission_item0_is_home: bool
     unused_param: float | None  # what an unused param is sent as (None: NaN)
     failsafes: tuple[ParamSetting, ...]
+    return_alt_param: str  # the altitude a return flies home at
+    return_alt_per_m: float  # its unit per metre (ArduPilot counts centimetres)
+    return_alt_kind: ParamKind
     telemetry: tuple[ParamSetting, ...] = ()
+
+    def return_alt(self, alt_rel_m: float) -> ParamSetting:
+        """Return at the patrol's own altitude: checked by the planner against the fence
+        ceiling, and the altitude that keeps several vehicles apart on the way home."""
+        value = alt_rel_m * self.return_alt_per_m
+        if self.return_alt_kind is ParamKind.INT:
+            value = float(round(value))
+        return ParamSetting(self.return_alt_param, value, self.return_alt_kind, "return altitude")
 
 
 PX4 = AutopilotProfile(
@@ -48,6 +59,9 @@ PX4 = AutopilotProfile(
             "COM_LOW_BAT_ACT", 3, ParamKind.INT, "critical battery: return, emergency: land"
         ),
     ),
+    return_alt_param="RTL_RETURN_ALT",
+    return_alt_per_m=1.0,
+    return_alt_kind=ParamKind.FLOAT,
 )
 
 ARDUPILOT = AutopilotProfile(
@@ -61,6 +75,9 @@ ARDUPILOT = AutopilotProfile(
         ParamSetting("FS_GCS_TIMEOUT", 10, ParamKind.FLOAT, "link-loss timeout, seconds"),
         ParamSetting("BATT_FS_CRT_ACT", 2, ParamKind.INT, "critical battery: RTL"),
     ),
+    return_alt_param="RTL_ALT",
+    return_alt_per_m=100.0,
+    return_alt_kind=ParamKind.INT,
     telemetry=(
         ParamSetting("SR0_EXT_STAT", 2, ParamKind.INT, "status stream, Hz"),
         ParamSetting("SR0_POSITION", 10, ParamKind.INT, "position stream, Hz"),

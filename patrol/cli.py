@@ -9,47 +9,41 @@
 from __future__ import annotations
 
 import json
-import signal
+import math
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import anyio
 import asyncclick as click
 from rich.console import Console
 from rich.table import Table
 
 from geofence.errors import PatrolError
 from missions import (
-    VehicleModel,
     check_mission,
     load_plan,
     load_spec,
-    plan_document,
     plan_file,
     plan_text,
 )
 from missions.geojson_export import plan_geojson_text
-from missions.mission import Mission
 from missions.preview import plan_svg
-from patrol import __version__, flightlog
+from patrol import __version__, assign, flightlog
 from patrol.demo import run_demo
 from patrol.errors import VehicleError
 from patrol.files import numbered, write_all
-from patrol.flight import FlightAbortedError, fly
-from patrol.flightlog import FlightLog, new_flight_id
+from patrol.flight import FlightAbortedError
 from patrol.mavsdk_vehicle import check_url, connect
+from patrol.operation import Result, operate
 from patrol.preflight import CheckResult, preflight
 from patrol.report import print_lint, print_plan
+from patrol.resume import read_stopped
 from sim.cli import sim_command
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_USAGE = 2
 EXIT_VEHICLE = 3
-DEFAULT_RESERVE_PCT = 25.0
 EXIT_INTERRUPTED = 130
 
 
@@ -133,91 +127,128 @@ cli.add_command(sim_command)
 
 
 @cli.command("fly")
-@click.argument("source", type=click.Path(path_type=Path))
-@vehicle_options
+@click.argument("source", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--vehicle",
+    "urls",
+    multiple=True,
+    help="MAVLink connection, e.g. udpin://0.0.0.0:14540; repeat it to fly several vehicles, "
+    "one sector each.",
+)
+@click.option(
+    "--sortie",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Which sortie of a multi-sortie patrol.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(0.5, 600),
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for each vehicle's heartbeat.",
+)
+@click.option(
+    "--resume",
+    "resume_id",
+    metavar="FLIGHT_ID",
+    help="Continue an earlier flight from its next unflown waypoint (or, when it flew its "
+    "sortie to the end, with the patrol's next sortie).",
+)
+@click.option(
+    "--loops",
+    type=click.IntRange(1, 1000),
+    default=None,
+    help="Fly the patrol this many times over (a standing patrol); overrides the spec.",
+)
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Where flight logs go (default $PATROL_DATA_DIR or ~/.local/share/patrol).",
+    help="Where flight logs go (default $PATROL_DATA_DIR or ~/.local/share/patrol/flights).",
 )
 async def fly_command(
-    source: Path, url: str, sortie: int, timeout_s: float, data_dir: Path | None
+    source: Path | None,
+    urls: tuple[str, ...],
+    sortie: int,
+    timeout_s: float,
+    resume_id: str | None,
+    loops: int | None,
+    data_dir: Path | None,
 ) -> None:
-    """Preflight and fly SOURCE on a vehicle, watching it to the landing; Ctrl-C returns it."""
-    prepared = _prepare(source, sortie)
-    check_url(url)
+    """Preflight and fly SOURCE (a spec or a .plan) to the landing; Ctrl-C returns the vehicles.
+
+    On a terminal it draws a live dashboard and takes keys: p pause, c continue, r return,
+    l land (1-9 pick a vehicle, a all of them)."""
+    logs_dir = flightlog.data_dir(data_dir)
+    if resume_id is not None:
+        if loops is not None or source is not None:
+            raise click.UsageError("--resume continues a flight as planned: drop SOURCE/--loops")
+        if len(urls) > 1:
+            raise click.UsageError("--resume continues one vehicle's flight: give one --vehicle")
+        stopped = read_stopped(logs_dir, resume_id)
+        assignments = [assign.resumed(stopped, urls[0] if urls else stopped.vehicle_url)]
+    else:
+        if source is None:
+            raise click.UsageError("give SOURCE (a patrol spec or a .plan), or --resume FLIGHT_ID")
+        if not urls:
+            raise click.UsageError("Missing option '--vehicle' (a MAVLink connection URL)")
+        assignments = assign.from_source(source, urls, sortie, loops)
+    for a in assignments:
+        check_url(a.url)
+    separation_m = 0.0
+    if len(assignments) > 1 and source is not None:
+        separation_m = load_spec(source).separation_m
     console = Console()
-    flight_id = new_flight_id()
-    log_path = flightlog.data_dir(data_dir) / f"{flight_id}.sqlite"
-    log = FlightLog(
-        log_path,
-        {
-            "flight_id": flight_id,
-            "source": str(source),
-            "sortie": sortie,
-            "vehicle_url": url,
-            "mission": plan_document(prepared.mission),
-            "software": f"patrol {__version__}",
-        },
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    result = await operate(
+        assignments,
+        data_dir=logs_dir,
+        console=console,
+        terminal_fd=sys.stdin.fileno() if interactive else None,
+        timeout_s=timeout_s,
+        separation_m=separation_m,
     )
+    _report_flights(console, result)
 
-    def say(text: str) -> None:
-        console.print(f"[{time.strftime('%H:%M:%S')}] {text}", highlight=False)
 
-    def report(result: CheckResult) -> None:
-        log.event("preflight", f"{'ok' if result.ok else 'FAIL'} {result.name}: {result.detail}")
-        say(f"{'ok' if result.ok else 'FAIL'} {result.name}: {result.detail}")
-
-    interrupted = False
-    try:
-        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            async with connect(url, timeout_s=timeout_s) as vehicle:
-                log.event("connected", vehicle.profile.name)
-                await preflight(
-                    vehicle,
-                    prepared.mission,
-                    battery_needed_pct=prepared.needed_pct,
-                    reserve_pct=prepared.model.reserve_pct,
-                    report=report,
-                )
-                async with anyio.create_task_group() as tg:
-
-                    async def on_signal() -> None:
-                        nonlocal interrupted
-                        async for signum in signals:
-                            interrupted = True
-                            log.event("pilot", f"signal {signum}: return to launch")
-                            tg.cancel_scope.cancel()
-                            return
-
-                    tg.start_soon(on_signal)
-                    outcome = await fly(
-                        vehicle,
-                        prepared.mission,
-                        model=prepared.model,
-                        margin_m=prepared.margin_m,
-                        log=log,
-                        say=say,
-                    )
-                    tg.cancel_scope.cancel()
-    finally:
-        log.close()
-    say(f"flight log: {log_path}")
-    if interrupted:
+def _report_flights(console: Console, result: Result) -> None:
+    """Say how each flight ended and what comes next; raise for any that did not go to plan."""
+    failed: list[str] = []
+    if len(result.flights) > 1 and math.isfinite(result.closest_m):
+        console.print(f"closest approach between vehicles: {result.closest_m:.1f} m")
+    for flown in result.flights:
+        name = f"vehicle {flown.assignment.label}: " if flown.assignment.label else ""
+        console.print(f"{name}flight {flown.flight_id}, log {flown.log_path}", highlight=False)
+        outcome = flown.outcome
+        resume = f"after landing (and a battery swap): patrol fly --resume {flown.flight_id}"
+        if outcome is None:
+            continue
+        if outcome.decisions:
+            first = outcome.decisions[0]
+            failed.append(
+                f"{name}the {first.monitor} monitor commanded {first.action.value} "
+                f"({first.reason}); {resume}"
+            )
+        elif not outcome.finished:
+            why = (
+                f"the pilot commanded {outcome.pilot[-1].value}"
+                if outcome.pilot
+                else "its autopilot brought it home: see the log's events"
+            )
+            failed.append(f"{name}landed before its mission ended ({why}); {resume}")
+        else:
+            sortie = int(str(flown.assignment.meta.get("sortie", 1)))
+            sorties = int(str(flown.assignment.meta.get("sorties", 1)))
+            console.print(f"{name}landed as planned")
+            if sortie < sorties:
+                console.print(f"{name}sortie {sortie} of {sorties} flown; next, {resume}")
+    if result.interrupted:
         raise click.exceptions.Exit(EXIT_INTERRUPTED)
-    if outcome.decisions:
-        first = outcome.decisions[0]
-        raise FlightAbortedError(
-            f"the flight ended early: the {first.monitor} monitor "
-            f"commanded {first.action.value} ({first.reason}); log: {log_path}"
-        )
-    if not outcome.finished:
-        raise FlightAbortedError(
-            "the vehicle landed before its mission ended (its autopilot "
-            f"brought it home: see the events in {log_path})"
-        )
-    say("landed as planned")
+    if failed:
+        raise FlightAbortedError("; ".join(failed))
 
 
 @cli.command("demo")
@@ -270,7 +301,8 @@ async def logs_command(data_dir: Path | None) -> None:
 @vehicle_options
 async def check_command(source: Path, url: str, sortie: int, timeout_s: float) -> None:
     """Preflight SOURCE (a spec or a .plan) on a vehicle: checks, uploads, read-back; no arming."""
-    mission, needed_pct, reserve_pct = _mission_for(source, sortie)
+    (assignment,) = assign.from_source(source, (url,), sortie, None)
+    mission = assignment.mission
     check_url(url)
     console = Console()
     console.print(f"preflight of {mission.name} on {url}")
@@ -282,44 +314,13 @@ async def check_command(source: Path, url: str, sortie: int, timeout_s: float) -
     async with connect(url, timeout_s=timeout_s) as vehicle:
         console.print(f"  connected to {vehicle.profile.name}")
         await preflight(
-            vehicle, mission, battery_needed_pct=needed_pct, reserve_pct=reserve_pct, report=report
+            vehicle,
+            mission,
+            battery_needed_pct=assignment.needed_pct,
+            reserve_pct=assignment.model.reserve_pct,
+            report=report,
         )
     console.print(f"[green]preflight passed[/]: {mission.name} is loaded; not armed")
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """What a flight needs from its source: the mission and the figures to watch it by."""
-
-    mission: Mission
-    needed_pct: float | None
-    model: VehicleModel
-    margin_m: float
-
-
-def _prepare(source: Path, sortie: int) -> Prepared:
-    mission, needed_pct, reserve_pct = _mission_for(source, sortie)
-    if source.suffix.lower() == ".plan":
-        return Prepared(
-            mission, None, VehicleModel(reserve_pct=reserve_pct), mission.fence.margin_m
-        )
-    spec = load_spec(source)
-    return Prepared(mission, needed_pct, spec.vehicle, spec.margin_m)
-
-
-def _mission_for(source: Path, sortie: int) -> tuple[Mission, float | None, float]:
-    """The mission to fly, the battery it needs (percent) and the reserve to keep."""
-    if source.suffix.lower() == ".plan":
-        mission = load_plan(source)
-        check_mission(mission)
-        return mission, None, DEFAULT_RESERVE_PCT
-    plan = plan_file(source)
-    if sortie > len(plan.missions):
-        raise click.BadParameter(
-            f"the patrol has {len(plan.missions)} sortie(s)", param_hint="--sortie"
-        )
-    used = plan.sorties[sortie - 1].cost.energy_wh / plan.spec.vehicle.battery_wh * 100
-    return plan.missions[sortie - 1], used, plan.spec.vehicle.reserve_pct
 
 
 def _check_plan(
@@ -355,7 +356,9 @@ def _check_plan(
 def main() -> None:
     """Console-script entry point: run the CLI, mapping errors to one line and an exit code."""
     try:
-        cli(standalone_mode=False, _anyio_backend="asyncio")
+        code = cli(standalone_mode=False, _anyio_backend="asyncio")
+        if isinstance(code, int) and code:  # click returns an Exit's code in this mode
+            sys.exit(code)
     except VehicleError as exc:
         click.echo(f"patrol: error: {exc}", err=True)
         sys.exit(EXIT_VEHICLE)

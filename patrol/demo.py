@@ -14,11 +14,9 @@ from missions import plan_file, plan_text
 from missions.geojson_export import plan_geojson_text
 from missions.preview import plan_svg
 from patrol import flightlog
+from patrol.assign import from_source
 from patrol.files import numbered, write_all
-from patrol.flight import fly
-from patrol.flightlog import FlightLog, new_flight_id
-from patrol.mavsdk_vehicle import connect
-from patrol.preflight import CheckResult, preflight
+from patrol.operation import operate
 from patrol.report import print_plan
 from sim.scenario import Scenario
 from sim.server import Ports, Simulation
@@ -52,44 +50,15 @@ async def run_demo(out: Path, speedup: float, console: Console) -> Path:
     console.rule(f"flying {mission.name} on a simulated PX4 quadrotor at {speedup:g}x")
     ports = _free_ports()
     sim = Simulation(Scenario(speedup=speedup), ports)
-    flight_id = new_flight_id()
-    log_path = flightlog.data_dir(out / "flights") / f"{flight_id}.sqlite"
-    log = FlightLog(
-        log_path,
-        {"flight_id": flight_id, "source": "demo: hotspots.toml", "vehicle_url": "simulator"},
-    )
-
-    def say(text: str) -> None:
-        console.print(f"  {text}", highlight=False)
-
-    def report(result: CheckResult) -> None:
-        log.event("preflight", f"{result.name}: {result.detail}")
-        say(f"{'ok' if result.ok else 'FAIL'} {result.name}")
-
-    try:
-        async with anyio.create_task_group() as tg:
-            await tg.start(sim.serve)
-            async with connect(f"udpin://127.0.0.1:{ports.api_remote_base}") as vehicle:
-                await preflight(
-                    vehicle,
-                    mission,
-                    battery_needed_pct=rounds.sorties[0].cost.energy_wh
-                    / rounds.spec.vehicle.battery_wh
-                    * 100,
-                    reserve_pct=rounds.spec.vehicle.reserve_pct,
-                    report=report,
-                )
-                await fly(
-                    vehicle,
-                    mission,
-                    model=rounds.spec.vehicle,
-                    margin_m=rounds.spec.margin_m,
-                    log=log,
-                    say=say,
-                )
-            tg.cancel_scope.cancel()
-    finally:
-        log.close()
+    url = f"udpin://127.0.0.1:{ports.api_remote_base}"
+    assignments = from_source(EXAMPLES / "hotspots.toml", (url,), 1, None)
+    async with anyio.create_task_group() as tg:
+        await tg.start(sim.serve)
+        result = await operate(
+            assignments, data_dir=out / "flights", console=console, terminal_fd=None
+        )
+        tg.cancel_scope.cancel()
+    log_path: Path = result.flights[0].log_path
     summary = flightlog.summarise(log_path)
     console.rule("review")
     console.print(

@@ -2,8 +2,10 @@
 
 The loop never leaves the vehicle without a return plan: a monitor's return is commanded and
 logged; a cancellation (Ctrl-C, a crash of the caller) commands return to launch shielded from
-that cancellation, then lets it through. The autopilot's own failsafes were set to return in
-preflight, so a lost link is only noted and watched until the link comes back.
+that cancellation, then lets it through, unless the pilot chose to leave the vehicle on its
+mission (which ends with a return). The pilot's commands (hold, resume, return, land) arrive
+through a `Pilot` and are taken at the next tick. The autopilot's own failsafes were set to
+return in preflight, so a lost link is only noted and watched until the link comes back.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from patrol.monitors import (
     item_allowances_s,
     progress_decision,
 )
+from patrol.pilot import FlightView, Pilot, PilotCommand
 from patrol.vehicle import FlyingVehicle, Live
 
 TICK_S = 0.2  # 5 Hz: the loop and the monitors
@@ -48,6 +51,18 @@ class FlightOutcome:
     landed: bool
     decisions: tuple[Decision, ...]
     finished: bool = True
+    pilot: tuple[PilotCommand, ...] = ()
+    next_item: int = 0  # the first mission item not yet reached when it landed
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """How one flight is watched: by whom, shown where, and under what name."""
+
+    say: Callable[[str], None]
+    show: Callable[[FlightView], None] | None = None  # a dashboard; None prints progress lines
+    pilot: Pilot | None = None
+    label: str = ""
 
 
 async def fly(
@@ -57,24 +72,43 @@ async def fly(
     model: VehicleModel,
     margin_m: float,
     log: FlightLog,
-    say: Callable[[str], None],
+    watch: Watch,
+    live: Live | None = None,
 ) -> FlightOutcome:
-    """Fly `mission` (already loaded by preflight) to the landing."""
-    live = Live()
+    """Fly `mission` (already loaded by preflight) to the landing. `live` is kept current for
+    callers that watch several vehicles at once."""
+    live = live if live is not None else Live()
+    pilot = watch.pilot or Pilot()
     async with anyio.create_task_group() as tg:
         tg.start_soon(vehicle.watch, live)
         tg.start_soon(_record, live, log)
         try:
-            outcome = await _fly(vehicle, mission, live, model, margin_m, log, say)
+            outcome = await _fly(vehicle, mission, live, model, margin_m, log, watch, pilot)
         except BaseException:
             with anyio.CancelScope(shield=True):
-                if live.armed:
-                    log.event("return", "controller interrupted: returning to launch")
-                    say("interrupted: commanding return to launch")
-                    await vehicle.return_to_launch()
+                await _on_interrupt(vehicle, live, log, watch, pilot)
             raise
         tg.cancel_scope.cancel()
     return outcome
+
+
+async def _on_interrupt(
+    vehicle: FlyingVehicle, live: Live, log: FlightLog, watch: Watch, pilot: Pilot
+) -> None:
+    if not live.armed:
+        return
+    if pilot.leave_on_interrupt and live.mode in ("mission", "hold", "return_to_launch", "land"):
+        if live.mode == "hold":
+            await vehicle.start_mission()  # paused: back on the mission, which ends in a return
+        log.event(
+            "left on mission",
+            "controller exits; the mission ends with a return and the link-loss failsafe returns",
+        )
+        watch.say(f"{watch.label or 'vehicle'} left on its mission; it ends with a return")
+        return
+    log.event("return", "controller interrupted: returning to launch")
+    watch.say("interrupted: commanding return to launch")
+    await vehicle.return_to_launch()
 
 
 async def _record(live: Live, log: FlightLog) -> None:
@@ -99,8 +133,10 @@ async def _fly(
     model: VehicleModel,
     margin_m: float,
     log: FlightLog,
-    say: Callable[[str], None],
+    watch: Watch,
+    pilot: Pilot,
 ) -> FlightOutcome:
+    say = watch.say
     await _wait("position", POSITION_TIMEOUT_S, lambda: live.has_position)
     frame = LocalFrame(mission.home.latlon)
     fence = mission.fence.in_frame(frame)
@@ -112,6 +148,7 @@ async def _fly(
     say("mission started")
     await _wait("take-off", 60.0, lambda: live.in_air)
     decisions: list[Decision] = []
+    commanded: list[PilotCommand] = []
     link_lost = False
     next_progress = 0.0
     allowances = item_allowances_s(mission.items, mission.cruise_speed_mps)
@@ -129,9 +166,20 @@ async def _fly(
                 say("link regained")
             if live.mission_current != item:
                 item, item_since = live.mission_current, now
+            command = pilot.take()
+            if command is not None:
+                commanded.append(command)
+                log.event(f"pilot: {command.value}", f"at item {live.mission_current}")
+                say(f"{watch.label + ': ' if watch.label else ''}pilot: {command.value}")
+                try:
+                    await _obey(vehicle, command)
+                except VehicleError as exc:  # refused (say, land while on the ground): go on
+                    log.event("pilot command failed", str(exc))
+                    say(f"pilot: {command.value} failed: {exc}")
+                item_since = now  # a pause is not a stall
             decision = (
                 None
-                if link_lost or decisions
+                if link_lost or decisions or live.mode == "hold"
                 else _decide(live, fence, frame, model, mission, margin_m)
                 or progress_decision(live, item_since, now, allowances)
             )
@@ -144,10 +192,16 @@ async def _fly(
                     if decision.action is Action.RETURN
                     else vehicle.hold()
                 )
-            if now >= next_progress:
+            view = _view(live, fence, frame, mission, model, watch.label, not link_lost)
+            if watch.show is not None:
+                watch.show(view)
+            elif now >= next_progress:
                 next_progress = now + PROGRESS_EVERY_S
-                say(_progress(live, fence, frame, len(mission.items)))
+                say(view.line())
             await anyio.sleep(TICK_S)
+    if link_lost:  # heard again, disarmed: the landing came while the link was down
+        log.event("link regained", "the vehicle had landed meanwhile")
+        say("link regained: the vehicle landed meanwhile")
     finished = live.mission_current >= len(mission.items) - 1  # the last item is the return
     log.event(
         "landed",
@@ -158,8 +212,25 @@ async def _fly(
             else f", before the mission ended (item {live.mission_current} of {len(mission.items)})"
         ),
     )
-    say("landed and disarmed")
-    return FlightOutcome(landed=True, decisions=tuple(decisions), finished=finished)
+    say(f"{watch.label + ' ' if watch.label else ''}landed and disarmed")
+    return FlightOutcome(
+        landed=True,
+        decisions=tuple(decisions),
+        finished=finished,
+        pilot=tuple(commanded),
+        next_item=len(mission.items) if finished else live.mission_current,
+    )
+
+
+async def _obey(vehicle: FlyingVehicle, command: PilotCommand) -> None:
+    if command is PilotCommand.HOLD:
+        await vehicle.hold()
+    elif command is PilotCommand.RESUME:
+        await vehicle.start_mission()
+    elif command is PilotCommand.RETURN:
+        await vehicle.return_to_launch()
+    else:
+        await vehicle.land()
 
 
 def _decide(
@@ -182,13 +253,30 @@ def _decide(
     return energy_decision(live, math.hypot(e, n), model, mission.cruise_speed_mps)
 
 
-def _progress(live: Live, fence: LocalFence, frame: LocalFrame, items: int) -> str:
-    clearance = ""
+def _view(
+    live: Live,
+    fence: LocalFence,
+    frame: LocalFrame,
+    mission: Mission,
+    model: VehicleModel,
+    label: str,
+    link_ok: bool,
+) -> FlightView:
+    clearance = math.nan
     if live.has_position:
-        e, n = frame.geodetic2enu(live.lat_deg, live.lon_deg)
-        clearance = f" fence {fence.clearance_m(e, n):.0f} m"
-    return (
-        f"{live.mode} item {live.mission_current}/{items} "
-        f"alt {live.alt_rel_m:.0f} m speed {live.ground_speed_mps:.1f} m/s "
-        f"battery {live.battery_pct:.0f} %{clearance}"
+        clearance = fence.clearance_m(*frame.geodetic2enu(live.lat_deg, live.lon_deg))
+    above_reserve_wh = (live.battery_pct - model.reserve_pct) / 100 * model.battery_wh
+    return FlightView(
+        label=label,
+        mode=live.mode,
+        lat_deg=live.lat_deg,
+        lon_deg=live.lon_deg,
+        alt_rel_m=live.alt_rel_m,
+        ground_speed_mps=live.ground_speed_mps,
+        battery_pct=live.battery_pct,
+        time_left_s=max(above_reserve_wh, 0.0) / model.cruise_power_w * 3600,
+        item=live.mission_current,
+        items=len(mission.items),
+        fence_m=clearance,
+        link_ok=link_ok,
     )

@@ -54,7 +54,8 @@ async def preflight(
     status = await vehicle.status()
     _ground_checks(status, mission, report)
     _battery_check(status, battery_needed_pct, reserve_pct, report)
-    for setting in vehicle.profile.failsafes:
+    settings = (*vehicle.profile.failsafes, vehicle.profile.return_alt(mission.cruise_alt_rel_m))
+    for setting in settings:
         await vehicle.set_param(setting)
         value = await vehicle.get_param(setting.name, setting.kind)
         if abs(value - setting.value) > 1e-3:
@@ -67,7 +68,7 @@ async def preflight(
         CheckResult(
             "failsafes",
             True,
-            ", ".join(f"{s.name}={s.value:g} ({s.meaning})" for s in vehicle.profile.failsafes),
+            ", ".join(f"{s.name}={s.value:g} ({s.meaning})" for s in settings),
         )
     )
     await _transfer(vehicle, ItemKind.FENCE, fence_items(mission.fence), report)

@@ -33,7 +33,7 @@ from sim.server import Ports, Simulation
     "--vehicles",
     type=click.IntRange(1, 50),
     default=None,
-    help="Number of vehicles (extra ones copy the first, 5 m apart).",
+    help="Number of vehicles (extra ones copy the first, 10 m apart).",
 )
 @click.option("--seed", type=int, default=None, help="Random seed (overrides the scenario).")
 @click.option(

@@ -50,6 +50,8 @@ from sim.autopilot import Firmware
 from sim.camera import View
 from sim.targets import DEFAULT_HEAT, TargetClass
 
+#: How far apart east the extra vehicles of `with_vehicles` stand.
+PAD_SPACING_M = 10.0
 #: The Mukdahan sample's police station, home of the default scenario.
 DEFAULT_HOME = GeoPoint(16.5424, 104.7246, 140.0)
 
@@ -123,12 +125,13 @@ class Scenario:
     autopilot: Firmware = Firmware.PX4
 
     def with_vehicles(self, count: int) -> Scenario:
-        """`count` vehicles: the listed ones, then copies of the first spaced 5 m apart east."""
+        """`count` vehicles: the listed ones, then copies of the first spaced 10 m apart east (a
+        launch pad each, as far apart as a fleet's default separation needs)."""
         specs = list(self.vehicles[:count])
         base = self.vehicles[0]
         while len(specs) < count:
             k = len(specs)
-            lon = base.home.lon_deg + 5.0 * k / (
+            lon = base.home.lon_deg + PAD_SPACING_M * k / (
                 111_320 * math.cos(math.radians(base.home.lat_deg))
             )
             specs.append(

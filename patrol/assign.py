@@ -1,0 +1,119 @@
+"""What each vehicle flies: from a spec or a .plan, split between vehicles, or resumed.
+
+Every flight log records where its mission came from (source, sortie, sector, loops) and a
+digest of the sortie as planned, so that `--resume` can re-plan the next sortie and refuse
+when the spec has changed since.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import asyncclick as click
+
+from geofence.errors import PatrolError
+from geofence.loaders import load_area
+from missions import VehicleModel, check_mission, load_plan, load_spec
+from missions.mission import Mission
+from missions.planner import Plan, plan
+from missions.qgc import plan_document
+from patrol.operation import Assignment
+from patrol.resume import ResumeError, Stopped, remaining
+
+#: The reserve kept for a .plan, which carries no vehicle model.
+DEFAULT_RESERVE_PCT = 25.0
+
+
+def digest(mission: Mission) -> str:
+    text = json.dumps(plan_document(mission), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _planned(source: Path, sector: int, of: int, loops: int | None) -> Plan:
+    spec = load_spec(source)
+    if loops is not None:
+        spec = replace(spec, loops=loops)
+    return plan(spec, load_area(spec.area_path), sector=sector, of=of)
+
+
+def from_source(
+    source: Path, urls: tuple[str, ...], sortie: int, loops: int | None
+) -> list[Assignment]:
+    """One assignment per vehicle: a .plan flies as it is (one vehicle); a spec is planned,
+    split into one sector per vehicle when there are several."""
+    if source.suffix.lower() == ".plan":
+        if len(urls) > 1:
+            raise click.UsageError("a .plan is one vehicle's mission; give a spec to fly several")
+        if loops is not None:
+            raise click.UsageError("--loops needs a patrol spec (.toml): a .plan flies as it is")
+        mission = load_plan(source)
+        check_mission(mission)
+        meta = {"source": str(source), "sortie": 1, "sorties": 1, "digest": digest(mission)}
+        model = VehicleModel(reserve_pct=DEFAULT_RESERVE_PCT)
+        return [Assignment(urls[0], mission, None, model, mission.fence.margin_m, meta)]
+    out = []
+    for k, url in enumerate(urls):
+        planned = _planned(source, k, len(urls), loops)
+        if sortie > len(planned.missions):
+            raise click.BadParameter(
+                f"the patrol has {len(planned.missions)} sortie(s)", param_hint="--sortie"
+            )
+        out.append(_assignment(planned, url, source, sortie, k, len(urls), loops))
+    return out
+
+
+def _assignment(
+    planned: Plan, url: str, source: Path, sortie: int, sector: int, of: int, loops: int | None
+) -> Assignment:
+    mission = planned.missions[sortie - 1]
+    vehicle = planned.spec.vehicle
+    meta = {
+        "source": str(source),
+        "sortie": sortie,
+        "sorties": len(planned.missions),
+        "sector": sector,
+        "sectors": of,
+        "loops": loops if loops is not None else planned.spec.loops,
+        "digest": digest(mission),
+    }
+    needed_pct = planned.sorties[sortie - 1].cost.energy_wh / vehicle.battery_wh * 100
+    label = str(sector + 1) if of > 1 else ""
+    return Assignment(url, mission, needed_pct, vehicle, planned.spec.margin_m, meta, label)
+
+
+def resumed(stopped: Stopped, url: str) -> Assignment:
+    """What is left of a stopped flight: the rest of its mission, or the patrol's next sortie."""
+    meta: dict[str, object] = dict(stopped.provenance)
+    source = Path(stopped.source)
+    spec_source = source.suffix.lower() == ".toml"
+    sector, of = int(str(meta.get("sector", 0))), int(str(meta.get("sectors", 1)))
+    label = str(sector + 1) if of > 1 else ""
+    if not stopped.finished:
+        mission = remaining(stopped.mission, stopped.next_item)
+        model = load_spec(source).vehicle if spec_source else VehicleModel()
+        margin_m = load_spec(source).margin_m if spec_source else mission.fence.margin_m
+        return Assignment(
+            url, mission, None, model, margin_m, meta | {"resumed_from": stopped.flight_id}, label
+        )
+    if stopped.sortie >= stopped.sorties:
+        raise ResumeError(
+            f"--resume {stopped.flight_id}: that flight flew the patrol's last sortie "
+            f"({stopped.sortie} of {stopped.sorties}) to its end; nothing is left"
+        )
+    if not spec_source:
+        raise ResumeError(f"--resume {stopped.flight_id}: its source {source} is not a spec")
+    loops = int(str(meta["loops"])) if "loops" in meta else None
+    try:
+        planned = _planned(source, sector, of, loops)
+    except PatrolError as exc:
+        raise ResumeError(f"--resume {stopped.flight_id}: {exc}") from exc
+    if digest(planned.missions[stopped.sortie - 1]) != meta.get("digest"):
+        raise ResumeError(
+            f"--resume {stopped.flight_id}: {source} plans differently since that flight; "
+            f"fly the next sortie afresh with --sortie {stopped.sortie + 1}"
+        )
+    nxt = _assignment(planned, url, source, stopped.sortie + 1, sector, of, loops)
+    return replace(nxt, label=label, meta=nxt.meta | {"resumed_from": stopped.flight_id})

@@ -1,0 +1,77 @@
+"""Single keys from the terminal while flying, without Enter, and the Ctrl-C question.
+
+The terminal is put in cbreak mode (keys arrive one by one, Ctrl-C still raises SIGINT) and
+restored on the way out, whatever happens. Keys are read by the event loop's reader callback,
+so nothing blocks the flight loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import termios
+import tty
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import anyio
+
+from patrol.pilot import PilotCommand
+
+COMMAND_KEYS = {
+    "p": PilotCommand.HOLD,
+    " ": PilotCommand.HOLD,
+    "c": PilotCommand.RESUME,
+    "r": PilotCommand.RETURN,
+    "l": PilotCommand.LAND,
+}
+#: How long the Ctrl-C question waits before taking its default (return to launch).
+QUESTION_TIMEOUT_S = 10.0
+
+
+class Keys:
+    """Keys typed on a terminal, queued as they arrive."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._typed: deque[str] = deque()
+        self._arrived = anyio.Event()
+
+    def _on_readable(self) -> None:
+        try:
+            data = os.read(self.fd, 64)
+        except OSError:
+            return
+        self._typed.extend(data.decode(errors="replace").lower())
+        self._arrived.set()
+
+    async def next(self, timeout_s: float | None = None) -> str | None:
+        """The next key, or None when `timeout_s` passes first."""
+        with anyio.move_on_after(timeout_s):
+            while not self._typed:
+                self._arrived = anyio.Event()
+                await self._arrived.wait()
+            return self._typed.popleft()
+        return None
+
+
+@contextmanager
+def terminal_keys(fd: int) -> Iterator[Keys]:
+    """Read single keys from `fd` (a terminal) for the life of the block."""
+    saved = termios.tcgetattr(fd)
+    loop = asyncio.get_running_loop()
+    keys = Keys(fd)
+    tty.setcbreak(fd)
+    loop.add_reader(fd, keys._on_readable)
+    try:
+        yield keys
+    finally:
+        loop.remove_reader(fd)
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def leave_answer(key: str | None) -> bool:
+    """The Ctrl-C question's answer: only 'n' or 'm' leave the vehicle on its mission; Enter,
+    'y', any other key or no answer in time return it."""
+    return key in ("n", "m")

@@ -1,0 +1,91 @@
+"""Where an earlier flight stopped, and what is left to fly (`patrol fly --resume FLIGHT_ID`).
+
+The flight log holds the mission the vehicle flew and, at 10 Hz, the item it was flying to.
+The first item not reached is the highest item seen while flying the mission (items are flown
+in order): the remaining mission is the take-off and settings that open the mission, then that
+item onward. A flight that flew its whole sortie resumes with the patrol's next sortie.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from geofence.errors import PatrolError
+from geofence.mavlink import MavCmd
+from missions.mission import Mission
+from missions.qgc import mission_from_document
+
+#: Items that fly somewhere; those before the first of them (take-off, speed) open the mission.
+_WORK = frozenset({MavCmd.NAV_WAYPOINT, MavCmd.NAV_LOITER_TIME})
+
+
+#: The flight-log meta keys that say where a mission came from; a resumed flight keeps them.
+PROVENANCE = ("source", "sortie", "sorties", "sector", "sectors", "loops", "digest")
+
+
+class ResumeError(PatrolError):
+    """A flight that cannot be resumed (no such log, or nothing left to fly)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stopped:
+    """An earlier flight as its log tells it."""
+
+    flight_id: str
+    source: str
+    vehicle_url: str
+    sortie: int
+    sorties: int
+    mission: Mission
+    next_item: int  # the first mission item not reached
+    provenance: dict[str, str]  # where its mission came from: source, sortie, sector, loops...
+
+    @property
+    def finished(self) -> bool:
+        return self.next_item >= len(self.mission.items) - 1  # the last item is the return
+
+
+def read_stopped(data_dir: Path, flight_id: str) -> Stopped:
+    path = data_dir / f"{flight_id}.sqlite"
+    if not path.is_file():
+        raise ResumeError(
+            f"--resume {flight_id}: no flight log {path}; `patrol logs` lists the flights "
+            "(or pass the --data-dir they were flown with)"
+        )
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        meta = dict(db.execute("SELECT key, value FROM meta"))
+        (reached,) = db.execute(
+            "SELECT MAX(mission_current) FROM telemetry WHERE mode = 'mission' AND in_air = 1"
+        ).fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise ResumeError(f"--resume {flight_id}: {path} is not a flight log ({exc})") from exc
+    finally:
+        db.close()
+    if "mission" not in meta:
+        raise ResumeError(f"--resume {flight_id}: {path} records no mission to resume")
+    mission = mission_from_document(json.loads(meta["mission"]), str(path), flight_id)
+    return Stopped(
+        flight_id=flight_id,
+        source=meta.get("source", ""),
+        vehicle_url=meta.get("vehicle_url", ""),
+        sortie=int(meta.get("sortie", 1)),
+        sorties=int(meta.get("sorties", 1)),
+        mission=mission,
+        next_item=int(reached or 0),
+        provenance={k: v for k, v in meta.items() if k in PROVENANCE},
+    )
+
+
+def remaining(mission: Mission, next_item: int) -> Mission:
+    """The mission from `next_item` on, behind the items that open it (take-off, speed)."""
+    opening = next(
+        (k for k, item in enumerate(mission.items) if item.command in _WORK), len(mission.items)
+    )
+    start = max(next_item, opening)
+    if start >= len(mission.items) - 1:
+        raise ResumeError(f"{mission.name}: nothing left to fly after item {next_item}")
+    return replace(mission, items=mission.items[:opening] + mission.items[start:])
