@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import anyio
@@ -63,6 +63,8 @@ class Watch:
     show: Callable[[FlightView], None] | None = None  # a dashboard; None prints progress lines
     pilot: Pilot | None = None
     label: str = ""
+    #: Awaited before arming: several vehicles launch one after another.
+    cleared: Callable[[], Awaitable[None]] | None = None
 
 
 async def fly(
@@ -140,6 +142,9 @@ async def _fly(
     await _wait("position", POSITION_TIMEOUT_S, lambda: live.has_position)
     frame = LocalFrame(mission.home.latlon)
     fence = mission.fence.in_frame(frame)
+    if watch.cleared is not None:
+        log.event("waiting", "for the vehicles launching before this one")
+        await watch.cleared()
     await vehicle.arm()
     log.event("armed")
     say("armed")
@@ -166,16 +171,18 @@ async def _fly(
                 say("link regained")
             if live.mission_current != item:
                 item, item_since = live.mission_current, now
-            command = pilot.take()
-            if command is not None:
-                commanded.append(command)
-                log.event(f"pilot: {command.value}", f"at item {live.mission_current}")
-                say(f"{watch.label + ': ' if watch.label else ''}pilot: {command.value}")
+            taken = pilot.take()
+            if taken is not None:
+                command, by = taken
+                if by == "pilot":
+                    commanded.append(command)
+                log.event(f"{by}: {command.value}", f"at item {live.mission_current}")
+                say(f"{watch.label + ': ' if watch.label else ''}{by}: {command.value}")
                 try:
                     await _obey(vehicle, command)
                 except VehicleError as exc:  # refused (say, land while on the ground): go on
-                    log.event("pilot command failed", str(exc))
-                    say(f"pilot: {command.value} failed: {exc}")
+                    log.event(f"{by} command failed", str(exc))
+                    say(f"{by}: {command.value} failed: {exc}")
                 item_since = now  # a pause is not a stall
             decision = (
                 None

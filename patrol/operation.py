@@ -30,12 +30,13 @@ from missions.qgc import plan_document
 from patrol import __version__
 from patrol.dashboard import Dashboard
 from patrol.errors import PreflightError
-from patrol.flight import TICK_S, FlightOutcome, Watch, fly
+from patrol.flight import FlightOutcome, Watch, fly
 from patrol.flightlog import FlightLog, new_flight_id
 from patrol.keys import COMMAND_KEYS, QUESTION_TIMEOUT_S, Keys, leave_answer, terminal_keys
 from patrol.mavsdk_vehicle import MavsdkVehicle, connect
 from patrol.pilot import Pilot
 from patrol.preflight import CheckResult, preflight
+from patrol.traffic import Traffic
 from patrol.vehicle import Live, Status
 
 
@@ -113,7 +114,16 @@ async def operate(
     def say(text: str) -> None:
         console.print(f"[{time.strftime('%H:%M:%S')}] {text}", highlight=False)
 
-    separation = _Separation(lives, assignments, logs, separation_m, say)
+    traffic = Traffic(
+        assignments[0].mission.home.latlon,
+        lives,
+        [a.mission.cruise_alt_rel_m for a in assignments],
+        [a.label for a in assignments],
+        logs,
+        pilots,
+        separation_m,
+        say,
+    )
 
     try:
         async with AsyncExitStack() as stack:
@@ -182,6 +192,7 @@ async def operate(
                             dashboard.show if keys is not None else None,
                             pilots[k],
                             a.label,
+                            traffic.clearance(k) if len(assignments) > 1 else None,
                         ),
                         live=lives[k],
                     )
@@ -192,7 +203,7 @@ async def operate(
                     for k in range(len(assignments)):
                         flying.start_soon(one, k)
                     if len(assignments) > 1:
-                        flying.start_soon(separation.run)
+                        flying.start_soon(traffic.run)
                 tg.cancel_scope.cancel()
     finally:
         for log in logs:
@@ -203,7 +214,7 @@ async def operate(
             for (a, flight_id), log, outcome in zip(flights, logs, outcomes, strict=True)
         ),
         interrupted,
-        separation.closest_m,
+        traffic.closest_m,
     )
 
 
@@ -242,52 +253,6 @@ def _check_pads(
                 f"vehicles {a.label} and {b.label} stand {math.hypot(e, n):.1f} m apart; "
                 f"launch them at least {separation_m:g} m apart ([patrol] separation_m)",
             )
-
-
-class _Separation:
-    """Watches every pair of airborne vehicles: logs each pair that comes within the
-    separation (once per approach) and keeps the closest distance seen."""
-
-    def __init__(
-        self,
-        lives: Sequence[Live],
-        assignments: Sequence[Assignment],
-        logs: Sequence[FlightLog],
-        separation_m: float,
-        say: Callable[[str], None],
-    ) -> None:
-        self.lives, self.assignments, self.logs = lives, assignments, logs
-        self.separation_m, self.say = separation_m, say
-        self.closest_m = math.inf
-        self._too_close: set[tuple[int, int]] = set()
-
-    async def run(self) -> None:
-        frame = LocalFrame(self.assignments[0].mission.home.latlon)
-        while True:
-            for i, j in itertools.combinations(range(len(self.lives)), 2):
-                self._check(frame, i, j)
-            await anyio.sleep(TICK_S)
-
-    def _check(self, frame: LocalFrame, i: int, j: int) -> None:
-        a, b = self.lives[i], self.lives[j]
-        if not (a.in_air and b.in_air and a.has_position and b.has_position):
-            self._too_close.discard((i, j))
-            return
-        ea, na = frame.geodetic2enu(a.lat_deg, a.lon_deg)
-        eb, nb = frame.geodetic2enu(b.lat_deg, b.lon_deg)
-        d = math.dist((ea, na, a.alt_amsl_m), (eb, nb, b.alt_amsl_m))
-        self.closest_m = min(self.closest_m, d)
-        if d >= self.separation_m:
-            self._too_close.discard((i, j))
-        elif (i, j) not in self._too_close:
-            self._too_close.add((i, j))
-            text = (
-                f"vehicles {self.assignments[i].label} and {self.assignments[j].label} are "
-                f"{d:.1f} m apart (separation {self.separation_m:g} m)"
-            )
-            for k in (i, j):
-                self.logs[k].event("separation", text)
-            self.say(f"WARNING: {text}")
 
 
 async def _read_keys(

@@ -24,15 +24,16 @@ class Pilot:
     """Commands waiting for the flight loop, and what to do if the controller is interrupted."""
 
     def __init__(self) -> None:
-        self._waiting: deque[PilotCommand] = deque()
+        self._waiting: deque[tuple[PilotCommand, str]] = deque()
         #: On interruption: False commands a return (the default); True leaves the vehicle on
         #: its mission, which ends with a return (the autopilot's link-loss failsafe returns too).
         self.leave_on_interrupt = False
 
-    def push(self, command: PilotCommand) -> None:
-        self._waiting.append(command)
+    def push(self, command: PilotCommand, by: str = "pilot") -> None:
+        """Queue `command`; `by` names who asked (the pilot, or the traffic monitor)."""
+        self._waiting.append((command, by))
 
-    def take(self) -> PilotCommand | None:
+    def take(self) -> tuple[PilotCommand, str] | None:
         return self._waiting.popleft() if self._waiting else None
 
 

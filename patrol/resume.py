@@ -1,9 +1,11 @@
 """Where an earlier flight stopped, and what is left to fly (`patrol fly --resume FLIGHT_ID`).
 
-The flight log holds the mission the vehicle flew and, at 10 Hz, the item it was flying to.
-The first item not reached is the highest item seen while flying the mission (items are flown
-in order): the remaining mission is the take-off and settings that open the mission, then that
-item onward. A flight that flew its whole sortie resumes with the patrol's next sortie.
+The flight log holds the mission the vehicle flew and, at 10 Hz, the item it was flying to. The
+first item not reached is the highest current item the log holds: items are flown in order, a
+return leaves the current item where it was, and after a link loss the autopilot reports, once
+heard again, how far it got. An item the log cannot vouch for is flown again. The remaining
+mission is the take-off and settings that open the mission, then that item onward. A flight that
+flew its whole sortie resumes with the patrol's next sortie.
 """
 
 from __future__ import annotations
@@ -58,9 +60,7 @@ def read_stopped(data_dir: Path, flight_id: str) -> Stopped:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         meta = dict(db.execute("SELECT key, value FROM meta"))
-        (reached,) = db.execute(
-            "SELECT MAX(mission_current) FROM telemetry WHERE mode = 'mission' AND in_air = 1"
-        ).fetchone()
+        (reached,) = db.execute("SELECT MAX(mission_current) FROM telemetry").fetchone()
     except sqlite3.DatabaseError as exc:
         raise ResumeError(f"--resume {flight_id}: {path} is not a flight log ({exc})") from exc
     finally:
