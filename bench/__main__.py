@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import plan, sim
+from bench import fly, plan, sim
 
-BENCHMARKS = {"plan": plan.main, "sim": sim.main}
+BENCHMARKS = {"fly": fly.main, "plan": plan.main, "sim": sim.main}
 
 
 def run(argv: list[str]) -> int:

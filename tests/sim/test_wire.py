@@ -9,7 +9,7 @@ import pytest
 from pymavlink.dialects.v20 import common as mavlink
 
 from sim.px4 import PARAMS, FlightMode, custom_mode
-from sim.scenario import Scenario
+from sim.scenario import PAD_SPACING_M, Scenario
 from sim.server import Simulation
 from tests.sim.client import Gcs, make_ports, open_gcs
 
@@ -290,7 +290,7 @@ async def test_ground_station_port_and_several_vehicles():
             (b.lon_deg - a.lon_deg) * 111_320 * math.cos(math.radians(a.lat_deg))
             for a, b in itertools.pairwise(homes)
         ]
-        assert spacing == pytest.approx([5.0, 5.0], abs=0.01)
+        assert spacing == pytest.approx([PAD_SPACING_M, PAD_SPACING_M], abs=0.01)
 
     await _with_sim(body, Scenario(speedup=20.0).with_vehicles(3), vehicles=3, link="gcs")
 

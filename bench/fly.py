@@ -1,0 +1,176 @@
+"""Controller benchmark: CPU per vehicle while flying, and mission upload and read-back time.
+
+The simulator runs in its own process at real time (speed-up 1), so telemetry arrives at PX4's
+default rates, with PX4 SITL's ports. This process is the controller: it connects to 1 and to 10
+vehicles through MAVSDK, preflights each, and runs the flight loop (telemetry, the 10 Hz flight
+log, the monitors) while they fly. CPU is this process's time on all its threads (MAVSDK's
+included) over wall time, per vehicle. The baseline, measured in the same run, is the same
+connections only listening to telemetry with no flight loop: the ratio is what patrol adds to
+what MAVSDK costs anyway.
+
+Upload: missions of 50 and 500 waypoints uploaded and read back item by item over loopback,
+with the baseline a one-waypoint mission (the protocol's fixed round trips).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import anyio
+
+from geofence.mavlink import MavCmd, MavFrame, MavItem
+from missions import plan_file
+from missions.energy import VehicleModel
+from missions.mission import Mission
+from patrol.flight import Watch, fly
+from patrol.flightlog import FlightLog
+from patrol.mavsdk_vehicle import MavsdkVehicle, connect
+from patrol.preflight import CheckResult, preflight
+from patrol.vehicle import ItemKind, Live, item_difference
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "missions" / "examples" / "mukdahan"
+WARMUP_S = 8.0  # arming, take-off: then measure
+MEASURE_S = 15.0
+
+
+@contextlib.contextmanager
+def _simulator(vehicles: int) -> Iterator[None]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "--vehicles", str(vehicles), "--speedup", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield None
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def _ignore(_result: CheckResult) -> None:
+    """Preflight results go nowhere; a failing check raises."""
+
+
+def _url(k: int) -> str:
+    return f"udpin://0.0.0.0:{14540 + k}"
+
+
+async def _cpu_share(seconds: float) -> float:
+    """This process's CPU time over `seconds` of wall time, as a share of one core."""
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    await anyio.sleep(seconds)
+    return (time.process_time() - cpu0) / (time.perf_counter() - wall0)
+
+
+async def _fly_quietly(
+    vehicle: MavsdkVehicle, mission: Mission, model: VehicleModel, log: FlightLog
+) -> None:
+    await fly(vehicle, mission, model=model, margin_m=10.0, log=log, watch=Watch(_quiet))
+
+
+def _quiet(_text: str) -> None:
+    """Progress lines go nowhere: the benchmark prints figures only."""
+
+
+async def _controller_cpu(count: int, mission: Mission, model: VehicleModel) -> tuple[float, float]:
+    """(listening only, flying) CPU share per vehicle for `count` vehicles."""
+    with _simulator(count), tempfile.TemporaryDirectory() as tmp:
+        async with contextlib.AsyncExitStack() as stack:
+            vehicles: list[MavsdkVehicle] = [
+                await stack.enter_async_context(connect(_url(k), timeout_s=30.0))
+                for k in range(count)
+            ]
+            async with anyio.create_task_group() as tg:
+                for v in vehicles:
+                    tg.start_soon(v.watch, Live())
+                await anyio.sleep(2.0)
+                listening = await _cpu_share(MEASURE_S / 2) / count
+                tg.cancel_scope.cancel()
+            for v in vehicles:
+                await preflight(
+                    v, mission, battery_needed_pct=None, reserve_pct=25.0, report=_ignore
+                )
+            async with anyio.create_task_group() as tg:
+                for k, v in enumerate(vehicles):
+                    log = FlightLog(Path(tmp) / f"{k}.sqlite", {})
+                    tg.start_soon(_fly_quietly, v, mission, model, log)
+                await anyio.sleep(WARMUP_S)
+                flying = await _cpu_share(MEASURE_S) / count
+                tg.cancel_scope.cancel()  # the flights command a return as they stop
+    return listening, flying
+
+
+def _waypoints(mission: Mission, count: int) -> tuple[MavItem, ...]:
+    home = mission.home
+    items = [mission.items[0], mission.items[1]]
+    for k in range(count):
+        items.append(
+            MavItem(
+                MavCmd.NAV_WAYPOINT,
+                MavFrame.GLOBAL_RELATIVE_ALT,
+                0.0,
+                0.0,
+                0.0,
+                None,
+                home.lat_deg + 1e-5 * (k % 50),
+                home.lon_deg + 1e-5 * (k // 50),
+                40.0,
+            )
+        )
+    items.append(mission.items[-1])
+    return tuple(items)
+
+
+async def _upload_s(vehicle: MavsdkVehicle, items: tuple[MavItem, ...]) -> float:
+    start = time.perf_counter()
+    await vehicle.upload(ItemKind.MISSION, items)
+    back = await vehicle.download(ItemKind.MISSION)
+    elapsed = time.perf_counter() - start
+    unused = vehicle.profile.unused_param
+    assert len(back) == len(items)
+    assert all(item_difference(a, b, unused) is None for a, b in zip(items, back, strict=True))
+    return elapsed
+
+
+async def _uploads(mission: Mission) -> dict[int, float]:
+    out: dict[int, float] = {}
+    with _simulator(1):
+        async with connect(_url(0), timeout_s=30.0) as vehicle:
+            for count in (1, 50, 500):
+                times = [await _upload_s(vehicle, _waypoints(mission, count)) for _ in range(3)]
+                out[count] = min(times)
+    return out
+
+
+async def _main() -> None:
+    planned = plan_file(EXAMPLES / "hotspots.toml")
+    mission = replace(planned.missions[0], rally=())
+    model = planned.spec.vehicle
+    print("controller CPU per vehicle (simulator in its own process, real time):")
+    for count in (1, 10):
+        listening, flying = await _controller_cpu(count, mission, model)
+        print(
+            f"  {count:2d} vehicle(s): {flying * 100:.2f} % of a core each flying "
+            f"(target <= 3 %); MAVSDK listening alone {listening * 100:.2f} %; "
+            f"ratio {flying / max(listening, 1e-9):.2f}"
+        )
+    times = await _uploads(mission)
+    base = times[1]
+    print("mission upload + read-back, item by item, over loopback:")
+    print(f"   1 waypoint (baseline): {base * 1000:.0f} ms")
+    for count in (50, 500):
+        print(
+            f"  {count:3d} waypoints: {times[count] * 1000:.0f} ms "
+            f"({times[count] / base:.1f}x baseline; target for 500: <= 2000 ms)"
+        )
+
+
+def main() -> None:
+    anyio.run(_main)
