@@ -5,7 +5,8 @@ the vehicle before the fence check.
    autopilot refuses to arm otherwise, often silently) -- all read-only;
 2. battery enough for the sortie plus the reserve;
 3. failsafes set to return (fence, link loss, battery), each read back;
-4. fence, mission and rally points uploaded, downloaded and compared item by item.
+4. fence, mission and rally points uploaded, downloaded and compared item by item (a mission
+   without rally points gets home as its one rally point, replacing any an earlier one left).
 
 Each check is reported as it completes; the first that fails raises, and nothing is armed.
 """
@@ -73,7 +74,11 @@ async def preflight(
     )
     await _transfer(vehicle, ItemKind.FENCE, fence_items(mission.fence), report)
     await _transfer(vehicle, ItemKind.MISSION, mission.items, report)
-    rally = tuple(RallyPoint(r.lat_deg, r.lon_deg, r.alt_rel_m) for r in mission.rally)
+    rally = tuple(RallyPoint(r.lat_deg, r.lon_deg, r.alt_rel_m) for r in mission.rally) or (
+        # none given: home as the only one, which also replaces any left by an earlier
+        # mission (a return may head for the nearest rally point; MAVLink cannot send none)
+        RallyPoint(mission.home.lat_deg, mission.home.lon_deg, mission.cruise_alt_rel_m),
+    )
     await _transfer(vehicle, ItemKind.RALLY, rally_items(rally), report)
     return status
 

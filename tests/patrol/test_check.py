@@ -10,6 +10,7 @@ import pytest
 from asyncclick.testing import CliRunner
 
 from geofence.frames import GeoPoint
+from missions import plan_file, plan_text
 from patrol.cli import cli
 from patrol.errors import PreflightError, ReadbackMismatchError, TransferError
 from sim.autopilot import Firmware
@@ -127,3 +128,24 @@ def test_a_bad_url_exits_2_before_connecting():
     done = _patrol("check", SPEC, "--vehicle", "http://example")
     assert done.returncode == 2
     assert "is not a URL patrol can open" in done.stderr
+
+
+async def test_a_mission_without_rally_points_gets_home_as_its_one(tmp_path):
+    mission = replace(plan_file(EXAMPLES / "hotspots.toml").missions[0], rally=())
+    source = tmp_path / "no-rally.plan"
+    source.write_text(plan_text(mission))
+    ports = make_ports()
+    sim = Simulation(Scenario(speedup=10.0), ports)
+    url = f"udpin://127.0.0.1:{ports.api_remote_base}"
+    async with anyio.create_task_group() as tg:
+        await tg.start(sim.serve)
+        result = await CliRunner().invoke(cli, ["check", str(source), "--vehicle", url])
+        tg.cancel_scope.cancel()
+    assert result.exception is None, result.output
+    ap = sim.vehicles[0].ap
+    (rally,) = ap.store.items[MissionType.RALLY]
+    assert (rally.x, rally.y) == (
+        round(mission.home.lat_deg * 1e7),
+        round(mission.home.lon_deg * 1e7),
+    )
+    assert ap.params["RTL_RETURN_ALT"] == pytest.approx(40.0)  # returns at the patrol altitude
