@@ -181,21 +181,24 @@ async def operate(
 
                 async def one(k: int) -> None:
                     a = assignments[k]
-                    outcomes[k] = await fly(
-                        vehicles[k],
-                        a.mission,
-                        model=a.model,
-                        margin_m=a.margin_m,
-                        log=logs[k],
-                        watch=Watch(
-                            say,
-                            dashboard.show if keys is not None else None,
-                            pilots[k],
-                            a.label,
-                            traffic.clearance(k) if len(assignments) > 1 else None,
-                        ),
-                        live=lives[k],
-                    )
+                    try:
+                        outcomes[k] = await fly(
+                            vehicles[k],
+                            a.mission,
+                            model=a.model,
+                            margin_m=a.margin_m,
+                            log=logs[k],
+                            watch=Watch(
+                                say,
+                                dashboard.show if keys is not None else None,
+                                pilots[k],
+                                a.label,
+                                traffic.clearance(k) if len(assignments) > 1 else None,
+                            ),
+                            live=lives[k],
+                        )
+                    finally:
+                        traffic.finished.add(k)  # no one waits for its launch
                     if all(o is not None for o in outcomes):
                         flying.cancel_scope.cancel()  # every vehicle down: stop watching
 

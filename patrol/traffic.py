@@ -50,6 +50,7 @@ class Traffic:
         self.separation_m = separation_m
         self.closest_m = math.inf
         self.held: dict[int, PilotCommand] = {}  # vehicle -> the command that lets it go on
+        self.finished: set[int] = set()  # vehicles whose flights have ended
         self._warned: set[tuple[int, int]] = set()
         #: Launch order: highest band first.
         self.order = sorted(range(len(lives)), key=lambda k: -bands_m[k])
@@ -66,8 +67,10 @@ class Traffic:
         return cleared
 
     def _launched(self, j: int) -> bool:
+        """Vehicle j is up at its altitude, or not going to be (landed, or never armed)."""
         live = self.lives[j]
-        return live.in_air and live.alt_rel_m >= self.bands_m[j] - AT_ALTITUDE_M
+        at_altitude = live.in_air and live.alt_rel_m >= self.bands_m[j] - AT_ALTITUDE_M
+        return at_altitude or j in self.finished
 
     def _track(self, k: int) -> list[tuple[float, float, float]]:
         """Where vehicle k will be over the horizon: east, north, up (metres)."""
