@@ -1,0 +1,51 @@
+"""Thermal detector: hot spots against the local background, gated by plausible size.
+
+Each pixel is compared with the mean and spread of its neighbourhood (box filters, so the cost
+does not grow with the window). Pixels well above both make blobs; a blob is kept when its area
+on the ground (pixels x GSD^2) is that of a person or a car, and labelled by which.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from patrol.vision.detections import Detection, Image, Scene, grey
+
+#: Ground area ranges (m^2) of what the patrol looks for, seen from above.
+CLASS_AREAS_M2 = {"person": (0.04, 1.2), "car": (2.5, 20.0)}
+#: The background window spans this many metres on the ground (a few car lengths).
+WINDOW_M = 16.0
+
+
+@dataclass(frozen=True, slots=True)
+class ThermalDetector:
+    z_threshold: float = 4.0  # standard deviations above the local mean
+    min_delta: float = 25.0  # and at least this many grey levels
+    name: str = "thermal"
+
+    def detect(self, image: Image, scene: Scene) -> list[Detection]:
+        g = grey(image).astype(np.float32)
+        side = int(np.clip(WINDOW_M / max(scene.gsd_m, 1e-6), 15, 401)) | 1
+        mean = cv2.boxFilter(g, -1, (side, side), borderType=cv2.BORDER_REFLECT)
+        square = cv2.boxFilter(g * g, -1, (side, side), borderType=cv2.BORDER_REFLECT)
+        sigma = np.sqrt(np.maximum(square - mean * mean, 1.0))
+        excess = g - mean
+        hot = ((excess > self.z_threshold * sigma) & (excess > self.min_delta)).astype(np.uint8)
+        count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(hot, connectivity=8)
+        out = []
+        px_area_m2 = scene.gsd_m**2
+        for k in range(1, count):
+            x, y, w, h, area = (int(v) for v in stats[k])
+            area_m2 = area * px_area_m2
+            label = next((c for c, (lo, hi) in CLASS_AREAS_M2.items() if lo <= area_m2 <= hi), None)
+            if label is None:
+                continue
+            patch = excess[y : y + h, x : x + w]
+            z = float(patch.max() / max(float(sigma[y + h // 2, x + w // 2]), 1.0))
+            confidence = 1.0 - math.exp(-max(z - self.z_threshold + 1.0, 0.0) / 3.0)
+            out.append(Detection(x, y, w, h, label, round(min(confidence, 0.99), 3)))
+        return out
