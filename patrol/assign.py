@@ -17,6 +17,7 @@ import asyncclick as click
 from geofence.errors import PatrolError
 from geofence.loaders import load_area
 from missions import VehicleModel, check_mission, load_plan, load_spec
+from missions.camera import Camera
 from missions.mission import Mission
 from missions.planner import Plan, plan
 from missions.qgc import plan_document
@@ -81,7 +82,9 @@ def _assignment(
     }
     needed_pct = planned.sorties[sortie - 1].cost.energy_wh / vehicle.battery_wh * 100
     label = str(sector + 1) if of > 1 else ""
-    return Assignment(url, mission, needed_pct, vehicle, planned.spec.margin_m, meta, label)
+    return Assignment(
+        url, mission, needed_pct, vehicle, planned.spec.margin_m, meta, label, planned.spec.camera
+    )
 
 
 def resumed(stopped: Stopped, url: str) -> Assignment:
@@ -93,10 +96,16 @@ def resumed(stopped: Stopped, url: str) -> Assignment:
     label = str(sector + 1) if of > 1 else ""
     if not stopped.finished:
         mission = remaining(stopped.mission, stopped.next_item)
-        model = load_spec(source).vehicle if spec_source else VehicleModel()
-        margin_m = load_spec(source).margin_m if spec_source else mission.fence.margin_m
+        spec = load_spec(source) if spec_source else None
         return Assignment(
-            url, mission, None, model, margin_m, meta | {"resumed_from": stopped.flight_id}, label
+            url,
+            mission,
+            None,
+            spec.vehicle if spec else VehicleModel(),
+            spec.margin_m if spec else mission.fence.margin_m,
+            meta | {"resumed_from": stopped.flight_id},
+            label,
+            spec.camera if spec else Camera(),
         )
     if stopped.sortie >= stopped.sorties:
         raise ResumeError(

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from geofence.errors import PatrolError
+from geofence.frames import LocalFrame
 from missions import (
     check_mission,
     load_plan,
@@ -35,10 +36,13 @@ from patrol.errors import VehicleError
 from patrol.files import numbered, write_all
 from patrol.flight import FlightAbortedError
 from patrol.mavsdk_vehicle import check_url, connect
-from patrol.operation import Result, operate
+from patrol.operation import Assignment, Result, operate
 from patrol.preflight import CheckResult, preflight
 from patrol.report import print_lint, print_plan
 from patrol.resume import read_stopped
+from patrol.vision.georef import Intrinsics
+from patrol.vision.pipeline import VisionRun
+from patrol.vision.setup import detector_factory, vision_run
 from sim.cli import sim_command
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -169,6 +173,32 @@ cli.add_command(sim_command)
     default=None,
     help="Where flight logs go (default $PATROL_DATA_DIR or ~/.local/share/patrol/flights).",
 )
+@click.option(
+    "--video",
+    default=None,
+    help="Detect targets in this video: a stream URL (rtsp://, udp://, http://), a file, a "
+    "device number, or 'sim' for the simulator's camera.",
+)
+@click.option(
+    "--detector",
+    default="thermal",
+    show_default=True,
+    help="thermal, motion, or onnx:PATH (a YOLOv5/v8/v11 export; class names in PATH.names "
+    "or --classes).",
+)
+@click.option(
+    "--classes",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Class names for an ONNX model, one per line.",
+)
+@click.option(
+    "--calibration",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="OpenCV camera calibration (camera_matrix, distortion_coefficients); default: the "
+    "spec's [camera].",
+)
 async def fly_command(
     source: Path | None,
     urls: tuple[str, ...],
@@ -177,6 +207,10 @@ async def fly_command(
     resume_id: str | None,
     loops: int | None,
     data_dir: Path | None,
+    video: str | None,
+    detector: str,
+    classes: Path | None,
+    calibration: Path | None,
 ) -> None:
     """Preflight and fly SOURCE (a spec or a .plan) to the landing; Ctrl-C returns the vehicles.
 
@@ -201,6 +235,16 @@ async def fly_command(
     separation_m = 0.0
     if len(assignments) > 1 and source is not None:
         separation_m = load_spec(source).separation_m
+    vision = None
+    if video is not None:
+        make_detector = detector_factory(detector, classes)
+        if calibration is not None:
+            Intrinsics.from_file(calibration)  # a bad file is the pilot's to mend before flying
+
+        def vision(k: int, a: Assignment) -> VisionRun:
+            fence = a.mission.fence.in_frame(LocalFrame(a.mission.home.latlon))
+            return vision_run(video, k, make_detector, a.camera, fence, calibration)
+
     console = Console()
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     result = await operate(
@@ -210,6 +254,7 @@ async def fly_command(
         terminal_fd=sys.stdin.fileno() if interactive else None,
         timeout_s=timeout_s,
         separation_m=separation_m,
+        vision=vision,
     )
     _report_flights(console, result)
 

@@ -33,6 +33,8 @@ from patrol.monitors import (
 )
 from patrol.pilot import FlightView, Pilot, PilotCommand
 from patrol.vehicle import FlyingVehicle, Live
+from patrol.vision.onboard import Onboard
+from patrol.vision.pipeline import VisionRun
 
 TICK_S = 0.2  # 5 Hz: the loop and the monitors
 RECORD_S = 0.1  # 10 Hz telemetry in the flight log (it promises at least 5)
@@ -65,6 +67,7 @@ class Watch:
     label: str = ""
     #: Awaited before arming: several vehicles launch one after another.
     cleared: Callable[[], Awaitable[None]] | None = None
+    vision: VisionRun | None = None  # detection beside the flight
 
 
 async def fly(
@@ -81,16 +84,28 @@ async def fly(
     callers that watch several vehicles at once."""
     live = live if live is not None else Live()
     pilot = watch.pilot or Pilot()
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(vehicle.watch, live)
-        tg.start_soon(_record, live, log)
-        try:
-            outcome = await _fly(vehicle, mission, live, model, margin_m, log, watch, pilot)
-        except BaseException:
-            with anyio.CancelScope(shield=True):
-                await _on_interrupt(vehicle, live, log, watch, pilot)
-            raise
-        tg.cancel_scope.cancel()
+    onboard = None
+    if watch.vision is not None:
+        onboard = Onboard(watch.vision, log, LocalFrame(mission.home.latlon), watch.say)
+        onboard.start()
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(vehicle.watch, live)
+            tg.start_soon(_record, live, log)
+            if onboard is not None:
+                tg.start_soon(onboard.feed_poses, live)
+            try:
+                outcome = await _fly(
+                    vehicle, mission, live, model, margin_m, log, watch, pilot, onboard
+                )
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await _on_interrupt(vehicle, live, log, watch, pilot)
+                raise
+            tg.cancel_scope.cancel()
+    finally:
+        if onboard is not None:
+            onboard.finish()
     return outcome
 
 
@@ -137,6 +152,7 @@ async def _fly(
     log: FlightLog,
     watch: Watch,
     pilot: Pilot,
+    onboard: Onboard | None,
 ) -> FlightOutcome:
     say = watch.say
     await _wait("position", POSITION_TIMEOUT_S, lambda: live.has_position)
@@ -199,7 +215,11 @@ async def _fly(
                     if decision.action is Action.RETURN
                     else vehicle.hold()
                 )
-            view = _view(live, fence, frame, mission, model, watch.label, not link_lost)
+            hits = 0
+            if onboard is not None:
+                onboard.tick()
+                hits = onboard.hits
+            view = _view(live, fence, frame, mission, model, watch.label, not link_lost, hits)
             if watch.show is not None:
                 watch.show(view)
             elif now >= next_progress:
@@ -268,6 +288,7 @@ def _view(
     model: VehicleModel,
     label: str,
     link_ok: bool,
+    hits: int,
 ) -> FlightView:
     clearance = math.nan
     if live.has_position:
@@ -286,4 +307,5 @@ def _view(
         items=len(mission.items),
         fence_m=clearance,
         link_ok=link_ok,
+        hits=hits,
     )

@@ -1,6 +1,6 @@
 """The flight log: one self-contained SQLite file per flight, readable while it is written.
 
-Schema (version 1):
+Schema (version 2):
 
     meta(key TEXT PRIMARY KEY, value TEXT)          spec, mission, fence (JSON), vehicle URL,
                                                     autopilot, software version, started_utc
@@ -9,6 +9,10 @@ Schema (version 1):
               armed INTEGER, in_air INTEGER, mission_current INTEGER)
     events(t_s REAL, kind TEXT, detail TEXT)        armed, mission started, monitors' decisions,
                                                     link lost and regained, landed, ...
+    hits(hit_id TEXT PRIMARY KEY, t_s REAL, label TEXT, lat_deg REAL, lon_deg REAL,
+         error_m REAL, confidence REAL, sightings INTEGER, snapshot_jpeg BLOB)
+                                                    confirmed targets; a refinement replaces
+                                                    its row (same id)
 
 t_s is seconds since the log was opened. WAL mode lets `patrol logs` read while a flight
 writes; rows are committed at least once a second, so a kill -9 loses at most about a second.
@@ -30,7 +34,7 @@ from typing import Any
 
 from patrol.vehicle import Live
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 COMMIT_EVERY_S = 0.5
 
 
@@ -64,6 +68,9 @@ class FlightLog:
                 voltage_v REAL, mode TEXT, armed INTEGER, in_air INTEGER,
                 mission_current INTEGER);
             CREATE TABLE IF NOT EXISTS events (t_s REAL, kind TEXT, detail TEXT);
+            CREATE TABLE IF NOT EXISTS hits (hit_id TEXT PRIMARY KEY, t_s REAL, label TEXT,
+                lat_deg REAL, lon_deg REAL, error_m REAL, confidence REAL, sightings INTEGER,
+                snapshot_jpeg BLOB);
         """)
         rows = {"schema_version": SCHEMA_VERSION, "started_utc": datetime.now(UTC).isoformat()}
         rows |= meta
@@ -107,6 +114,36 @@ class FlightLog:
     def event(self, kind: str, detail: str = "") -> None:
         """Events are committed at once: they are the decisions a reviewer looks for."""
         self.db.execute("INSERT INTO events VALUES (?, ?, ?)", (self._t(), kind, detail))
+        self.db.commit()
+
+    def hit(
+        self,
+        hit_id: str,
+        capture_s: float,
+        label: str,
+        lat_deg: float,
+        lon_deg: float,
+        error_m: float,
+        confidence: float,
+        sightings: int,
+        snapshot_jpeg: bytes,
+    ) -> None:
+        """A confirmed hit (capture time on the monotonic clock), or its refinement: the same
+        id replaces the row. Committed at once, as events are."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO hits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                hit_id,
+                capture_s - self.start_s,
+                label,
+                lat_deg,
+                lon_deg,
+                error_m,
+                confidence,
+                sightings,
+                snapshot_jpeg,
+            ),
+        )
         self.db.commit()
 
     def close(self) -> None:

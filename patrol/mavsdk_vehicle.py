@@ -229,6 +229,10 @@ class MavsdkVehicle:
             async for v in self._telemetry.subscribe_velocity_ned():
                 live.vel_n_mps, live.vel_e_mps, live.vel_d_mps = v.north_m_s, v.east_m_s, v.down_m_s
 
+        async def attitude() -> None:
+            async for a in self._telemetry.subscribe_attitude_euler():
+                live.roll_deg, live.pitch_deg, live.yaw_deg = a.roll_deg, a.pitch_deg, a.yaw_deg
+
         async def battery() -> None:
             async for b in self._telemetry.subscribe_battery():
                 live.battery_pct, live.voltage_v = b.remaining_percent, b.voltage_v
@@ -250,7 +254,7 @@ class MavsdkVehicle:
                 live.mission_current, live.mission_total = int(m.current), int(m.total)
 
         async with anyio.create_task_group() as tg:
-            for watcher in (position, velocity, battery, mode, armed, in_air, progress):
+            for watcher in (position, velocity, attitude, battery, mode, armed, in_air, progress):
                 tg.start_soon(watcher)
 
     async def _act(self, what: str, call: Callable[[], Awaitable[Any]]) -> None:

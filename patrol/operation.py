@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.live import Live as LiveDisplay
 
 from geofence.frames import LatLon, LocalFrame
+from missions.camera import Camera
 from missions.energy import VehicleModel
 from missions.mission import Mission
 from missions.qgc import plan_document
@@ -38,6 +39,7 @@ from patrol.pilot import Pilot
 from patrol.preflight import CheckResult, preflight
 from patrol.traffic import Traffic
 from patrol.vehicle import Live, Status
+from patrol.vision.pipeline import VisionRun
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,7 @@ class Assignment:
     margin_m: float
     meta: dict[str, Any] = field(default_factory=dict)  # more for the flight log's meta
     label: str = ""
+    camera: Camera = field(default_factory=Camera)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,7 @@ async def operate(
     terminal_fd: int | None,
     timeout_s: float = 10.0,
     separation_m: float = 0.0,
+    vision: Callable[[int, Assignment], VisionRun] | None = None,
 ) -> Result:
     """Fly every assignment to its landing (see the module's docstring)."""
     flights = [(a, new_flight_id()) for a in assignments]
@@ -194,6 +198,7 @@ async def operate(
                                 pilots[k],
                                 a.label,
                                 traffic.clearance(k) if len(assignments) > 1 else None,
+                                vision(k, a) if vision is not None else None,
                             ),
                             live=lives[k],
                         )

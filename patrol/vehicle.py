@@ -103,6 +103,9 @@ class Live:
     vel_d_mps: float = 0.0
     battery_pct: float = math.nan
     voltage_v: float = math.nan
+    roll_deg: float = 0.0
+    pitch_deg: float = 0.0
+    yaw_deg: float = 0.0
     mode: str = "unknown"
     armed: bool = False
     in_air: bool = False

@@ -36,7 +36,8 @@ class Scene:
 
 
 class Detector(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def detect(self, image: Image, scene: Scene) -> list[Detection]: ...
 

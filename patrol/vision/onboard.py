@@ -1,0 +1,93 @@
+"""The flight loop's side of detection: poses in, hits out into the flight log.
+
+The loop calls `tick` at its own rate; the poses are fed by a task that copies each new position
+fix (with its arrival time) into the pose history that frames are matched against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import anyio
+
+from geofence.frames import LocalFrame
+from patrol.flightlog import FlightLog
+from patrol.vehicle import Live
+from patrol.vision.georef import Pose
+from patrol.vision.pipeline import VisionRun
+from patrol.vision.tracker import Hit
+
+POSE_POLL_S = 0.01
+
+
+class Onboard:
+    def __init__(
+        self,
+        run: VisionRun,
+        log: FlightLog,
+        frame: LocalFrame,
+        say: Callable[[str], None],
+    ) -> None:
+        self.run, self.log, self.frame, self.say = run, log, frame, say
+        self.hits = 0
+        self._status = ""
+
+    def start(self) -> None:
+        self.run.start()
+        self._report_status()
+
+    async def feed_poses(self, live: Live) -> None:
+        last = 0.0
+        while True:
+            if live.heard_s != last and live.has_position:
+                last = live.heard_s
+                e, n = self.frame.geodetic2enu(live.lat_deg, live.lon_deg)
+                pose = Pose(e, n, live.alt_rel_m, live.roll_deg, live.pitch_deg, live.yaw_deg)
+                self.run.history.add(last, pose)
+            await anyio.sleep(POSE_POLL_S)
+
+    def _write(self, hit: Hit) -> None:
+        where = self.frame.enu2geodetic(hit.east_m, hit.north_m)
+        self.log.hit(
+            hit.hit_id,
+            hit.time_s,
+            hit.label,
+            where.lat_deg,
+            where.lon_deg,
+            hit.error_m,
+            hit.confidence,
+            hit.sightings,
+            hit.snapshot_jpeg,
+        )
+
+    def _report_status(self) -> None:
+        if self.run.status != self._status:
+            self._status = self.run.status
+            self.log.event("vision", self._status)
+            self.say(f"vision: {self._status}")
+
+    def tick(self) -> None:
+        """Hits confirmed since the last tick go into the log; a change of status is said."""
+        while not self.run.hits.empty():
+            hit = self.run.hits.get_nowait()
+            self._write(hit)
+            self.hits += 1
+            where = self.frame.enu2geodetic(hit.east_m, hit.north_m)
+            self.say(
+                f"hit: {hit.label} at {where.lat_deg:.6f}, {where.lon_deg:.6f} "
+                f"(+-{hit.error_m:.1f} m, confidence {hit.confidence:.2f})"
+            )
+        self._report_status()
+
+    def finish(self) -> None:
+        """Stop detecting; write every hit as refined by all its sightings."""
+        self.run.stop()
+        self.tick()
+        for hit in self.run.tracker.hits():
+            self._write(hit)
+        s = self.run.stats
+        self.log.event(
+            "vision summary",
+            f"{s.frames} frames, {self.run.dropped_frames} dropped, {s.detections} detections, "
+            f"{self.hits} hits, {self.run.tracker.dropped_outside} sightings outside the zones",
+        )

@@ -1,0 +1,57 @@
+"""Turning `patrol fly --video … --detector …` into a detection run per vehicle."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from geofence.fence import LocalFence
+from missions.camera import Camera
+from patrol.vision.detections import Detector
+from patrol.vision.errors import VisionError
+from patrol.vision.georef import Intrinsics, Mount
+from patrol.vision.motion import MotionDetector
+from patrol.vision.onnx import OnnxDetector
+from patrol.vision.pipeline import VisionRun
+from patrol.vision.thermal import ThermalDetector
+
+#: `--video sim`: the simulator's camera stream of vehicle k (its default port, 8800 + k).
+SIM_VIDEO = "http://127.0.0.1:{port}/video.mjpg"
+SIM_VIDEO_PORT = 8800
+
+
+def detector_factory(spec: str, classes: Path | None = None) -> Callable[[], Detector]:
+    """What `--detector` names; the detector itself is made when the flight starts, so that a
+    model that cannot be loaded turns detection off instead of stopping the flight."""
+    if spec == "thermal":
+        return ThermalDetector
+    if spec == "motion":
+        return MotionDetector
+    if spec.startswith("onnx:") and len(spec) > 5:
+        model = Path(spec[5:])
+        return lambda: OnnxDetector(model, classes)
+    raise VisionError(f"--detector {spec!r}: use thermal, motion or onnx:PATH (a YOLO .onnx)")
+
+
+def video_for(video: str, k: int) -> str:
+    return SIM_VIDEO.format(port=SIM_VIDEO_PORT + k) if video == "sim" else video
+
+
+def vision_run(
+    video: str,
+    k: int,
+    make_detector: Callable[[], Detector],
+    camera: Camera,
+    fence: LocalFence,
+    calibration: Path | None = None,
+) -> VisionRun:
+    intrinsics = (
+        Intrinsics.from_file(calibration) if calibration else Intrinsics.from_camera(camera)
+    )
+    return VisionRun(
+        video_for(video, k),
+        make_detector,
+        intrinsics,
+        Mount(gimbal_pitch_deg=camera.gimbal_pitch_deg),
+        fence,
+    )
