@@ -19,6 +19,7 @@ from patrol.vision.detections import Image
 from patrol.vision.errors import VisionError
 
 REOPEN_S = (0.5, 1.0, 2.0, 4.0)
+TIMEOUT_MS = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +55,21 @@ class FrameSource:
         self._thread = threading.Thread(target=self._grab, name=f"frames {spec}", daemon=True)
         self._thread.start()
 
+    def _capture_of(self) -> cv2.VideoCapture:
+        target = _target(self.spec)
+        if isinstance(target, int):
+            return cv2.VideoCapture(target)
+        # bounded waits, so a dead stream is noticed and reopened rather than hung on
+        params = [
+            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+            TIMEOUT_MS,
+            cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+            TIMEOUT_MS,
+        ]
+        return cv2.VideoCapture(target, cv2.CAP_ANY, params)
+
     def _open(self) -> cv2.VideoCapture:
-        capture = cv2.VideoCapture(_target(self.spec))
+        capture = self._capture_of()
         if not capture.isOpened():
             capture.release()
             raise VisionError(
@@ -65,6 +79,13 @@ class FrameSource:
         return capture
 
     def _grab(self) -> None:
+        """The only thread that touches the capture: it also releases it, on the way out."""
+        try:
+            self._grab_until_stopped()
+        finally:
+            self._capture.release()
+
+    def _grab_until_stopped(self) -> None:
         failures = 0
         while not self._stop.is_set():
             ok, image = self._capture.read()
@@ -88,7 +109,7 @@ class FrameSource:
             failures += 1
             if self._stop.wait(pause):
                 return
-            self._capture = cv2.VideoCapture(_target(self.spec))
+            self._capture = self._capture_of()
             self.reopened += 1
 
     def _finish(self, why: str) -> None:
@@ -107,6 +128,7 @@ class FrameSource:
             return self._latest
 
     def close(self) -> None:
+        """Ask the grabber to stop; it releases the capture itself (releasing it from here
+        while it reads would pull the stream from under it)."""
         self._stop.set()
-        self._thread.join(timeout=5.0)
-        self._capture.release()
+        self._thread.join(timeout=TIMEOUT_MS / 1000 + 1.0)
