@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import fly, plan, sim
+from bench import fly, plan, sim, vision
 
-BENCHMARKS = {"fly": fly.main, "plan": plan.main, "sim": sim.main}
+BENCHMARKS = {"fly": fly.main, "plan": plan.main, "sim": sim.main, "vision": vision.main}
 
 
 def run(argv: list[str]) -> int:

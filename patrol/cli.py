@@ -307,7 +307,7 @@ def _report_flights(console: Console, result: Result) -> None:
 @click.option(
     "--speedup",
     type=click.FloatRange(1, 200),
-    default=30.0,
+    default=10.0,
     show_default=True,
     help="Simulation speed-up for the flight.",
 )

@@ -1,6 +1,7 @@
 """`patrol demo`: a whole simulated patrol from one command, as far as the project goes today:
-plan the Mukdahan sample, start a simulated vehicle, preflight and fly the hot-spot round,
-and review the flight log."""
+plan the Mukdahan sample, start a simulated vehicle with its thermal camera and people and a car
+near the hot-spots (and one person across the river), preflight and fly the hot-spot round with
+detection on, and review the flight log and its hits."""
 
 from __future__ import annotations
 
@@ -9,17 +10,24 @@ from pathlib import Path
 
 import anyio
 from rich.console import Console
+from rich.table import Table
 
+from geofence.frames import LocalFrame
 from missions import plan_file, plan_text
 from missions.geojson_export import plan_geojson_text
+from missions.planner import Plan
 from missions.preview import plan_svg
 from patrol import flightlog
 from patrol.assign import from_source
 from patrol.files import numbered, write_all
-from patrol.operation import operate
+from patrol.operation import Assignment, operate
 from patrol.report import print_plan
-from sim.scenario import Scenario
+from patrol.vision.pipeline import VisionRun
+from patrol.vision.setup import vision_run
+from patrol.vision.thermal import ThermalDetector
+from sim.scenario import CameraSpec, Scenario, TargetSpec
 from sim.server import Ports, Simulation
+from sim.targets import TargetClass
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "missions" / "examples" / "mukdahan"
 
@@ -49,13 +57,29 @@ async def run_demo(out: Path, speedup: float, console: Console) -> Path:
     mission = rounds.missions[0]
     console.rule(f"flying {mission.name} on a simulated PX4 quadrotor at {speedup:g}x")
     ports = _free_ports()
-    sim = Simulation(Scenario(speedup=speedup), ports)
+    video_port = _free_tcp_port()
+    scenario = Scenario(
+        speedup=speedup,
+        camera=CameraSpec(enabled=True, port=video_port),
+        targets=_targets(rounds),
+    )
+    sim = Simulation(scenario, ports)
     url = f"udpin://127.0.0.1:{ports.api_remote_base}"
     assignments = from_source(EXAMPLES / "hotspots.toml", (url,), 1, None)
+
+    def vision(k: int, a: Assignment) -> VisionRun:
+        fence = a.mission.fence.in_frame(LocalFrame(a.mission.home.latlon))
+        video = f"http://127.0.0.1:{video_port}/video.mjpg"
+        return vision_run(video, k, ThermalDetector, a.camera, fence)
+
     async with anyio.create_task_group() as tg:
         await tg.start(sim.serve)
         result = await operate(
-            assignments, data_dir=out / "flights", console=console, terminal_fd=None
+            assignments,
+            data_dir=out / "flights",
+            console=console,
+            terminal_fd=None,
+            vision=vision,
         )
         tg.cancel_scope.cancel()
     log_path: Path = result.flights[0].log_path
@@ -65,5 +89,43 @@ async def run_demo(out: Path, speedup: float, console: Console) -> Path:
         f"flight log {log_path}: {summary.duration_s:.0f} s, {summary.samples} "
         f"telemetry samples, ended with '{summary.last_event}'"
     )
-    console.print("detection and forwarding to the station join this demo as they land")
+    table = Table(title="hits", title_justify="left")
+    for column in ("class", "latitude", "longitude", "error", "confidence", "sightings"):
+        table.add_column(column)
+    for hit in flightlog.read_hits(log_path):
+        table.add_row(
+            hit.label,
+            f"{hit.lat_deg:.6f}",
+            f"{hit.lon_deg:.6f}",
+            f"{hit.error_m:.1f} m",
+            f"{hit.confidence:.2f}",
+            str(hit.sightings),
+        )
+    console.print(table)
+    console.print("forwarding to the station joins this demo as it lands")
     return log_path
+
+
+def _free_tcp_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+#: Where the demo's targets stand, metres east and north of each hot-spot.
+_NEAR_HOTSPOTS = ((TargetClass.PERSON, 4.0, 3.0), (TargetClass.CAR, -6.0, -4.0))
+
+
+def _targets(rounds: Plan) -> tuple[TargetSpec, ...]:
+    """People and a car beside each hot-spot, and one person across the river, which the
+    camera may see but patrol must never report."""
+    out = []
+    for k, spot in enumerate(rounds.area.hotspots):
+        e0, n0 = rounds.frame.geodetic2enu(spot.position.lat_deg, spot.position.lon_deg)
+        kind, de, dn = _NEAR_HOTSPOTS[k % len(_NEAR_HOTSPOTS)]
+        where = rounds.frame.enu2geodetic(e0 + de, n0 + dn)
+        heat = 0.6 if kind is TargetClass.CAR else 0.9
+        out.append(TargetSpec(f"{kind.value} {k + 1}", kind, (where,), 0.0, heat))
+    river = rounds.frame.enu2geodetic(380.0, 180.0)
+    out.append(TargetSpec("across the river", TargetClass.PERSON, (river,)))
+    return tuple(out)

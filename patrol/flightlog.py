@@ -152,6 +152,31 @@ class FlightLog:
 
 
 @dataclass(frozen=True, slots=True)
+class LoggedHit:
+    hit_id: str
+    t_s: float
+    label: str
+    lat_deg: float
+    lon_deg: float
+    error_m: float
+    confidence: float
+    sightings: int
+
+
+def read_hits(path: Path) -> list[LoggedHit]:
+    """The hits of a flight log, in the order they were seen (read-only, without snapshots)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = db.execute(
+            "SELECT hit_id, t_s, label, lat_deg, lon_deg, error_m, confidence, sightings "
+            "FROM hits ORDER BY t_s"
+        ).fetchall()
+    finally:
+        db.close()
+    return [LoggedHit(*row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     source: str
     duration_s: float

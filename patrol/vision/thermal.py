@@ -1,8 +1,10 @@
 """Thermal detector: hot spots against the local background, gated by plausible size.
 
 Each pixel is compared with the mean and spread of its neighbourhood (box filters, so the cost
-does not grow with the window). Pixels well above both make blobs; a blob is kept when its area
-on the ground (pixels x GSD^2) is that of a person or a car, and labelled by which.
+does not grow with the window). A first pass finds what is clearly hot; the second measures the
+background without it, so that a large warm target (a car) does not raise its own background
+and come out in pieces. Pixels well above that background make blobs; a blob is kept when its
+area on the ground (pixels x GSD^2) is that of a person or a car, and labelled by which.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from patrol.vision.detections import Detection, Image, Scene, grey
 
 #: Ground area ranges (m^2) of what the patrol looks for, seen from above.
 CLASS_AREAS_M2 = {"person": (0.04, 1.2), "car": (2.5, 20.0)}
+#: The longest side of a blob's box (m): a car seen at any heading fits in 7 m.
+CLASS_EXTENT_M = {"person": 1.6, "car": 7.0}
 #: The background window spans this many metres on the ground (a few car lengths).
 WINDOW_M = 16.0
 
@@ -30,8 +34,18 @@ class ThermalDetector:
     def detect(self, image: Image, scene: Scene) -> list[Detection]:
         g = grey(image).astype(np.float32)
         side = int(np.clip(WINDOW_M / max(scene.gsd_m, 1e-6), 15, 401)) | 1
-        mean = cv2.boxFilter(g, -1, (side, side), borderType=cv2.BORDER_REFLECT)
-        square = cv2.boxFilter(g * g, -1, (side, side), borderType=cv2.BORDER_REFLECT)
+        window = (side, side)
+        mean = cv2.boxFilter(g, -1, window, borderType=cv2.BORDER_REFLECT)
+        first = (g - mean) > self.min_delta
+        if not first.any():
+            return []
+        background = (~first).astype(np.float32)
+        share = np.maximum(
+            cv2.boxFilter(background, -1, window, borderType=cv2.BORDER_REFLECT), 1e-3
+        )
+        bg = g * background
+        mean = cv2.boxFilter(bg, -1, window, borderType=cv2.BORDER_REFLECT) / share
+        square = cv2.boxFilter(bg * g, -1, window, borderType=cv2.BORDER_REFLECT) / share
         sigma = np.sqrt(np.maximum(square - mean * mean, 1.0))
         excess = g - mean
         hot = ((excess > self.z_threshold * sigma) & (excess > self.min_delta)).astype(np.uint8)
@@ -41,7 +55,15 @@ class ThermalDetector:
         for k in range(1, count):
             x, y, w, h, area = (int(v) for v in stats[k])
             area_m2 = area * px_area_m2
-            label = next((c for c, (lo, hi) in CLASS_AREAS_M2.items() if lo <= area_m2 <= hi), None)
+            extent_m = max(w, h) * scene.gsd_m
+            label = next(
+                (
+                    c
+                    for c, (lo, hi) in CLASS_AREAS_M2.items()
+                    if lo <= area_m2 <= hi and extent_m <= CLASS_EXTENT_M[c]
+                ),
+                None,
+            )
             if label is None:
                 continue
             patch = excess[y : y + h, x : x + w]

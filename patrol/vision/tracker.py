@@ -1,10 +1,11 @@
-"""Merging sightings into hits: one per target, confirmed, refined, and only inside the zones.
-
-A sighting joins the nearest live track of its class within the gate (metres) that was last
-seen within the window (seconds); otherwise it starts a track. A track becomes a hit after
+"""Merging sightings into hits: one per target, confirmed, refined, and only inside the zones. A
+sighting joins the nearest live track of its class within the gate (metres) that was last seen
+within the window (seconds); otherwise it starts a track. A track becomes a hit after
 `confirm_after` sightings; its position is the inverse-variance mean of its sightings, and its
-snapshot the one of highest confidence. Sightings outside the patrol zones or inside an
-exclusion (across the river border) are dropped and counted before they can start anything.
+snapshot the one of highest confidence. Its error estimate is the best single sighting's, not
+shrunk by their number: GPS and attitude errors hold for seconds, so sightings share them.
+Sightings outside the patrol zones or inside an exclusion (across the river border) are dropped
+and counted before they can start anything.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class _Track:
     north_sum: float = 0.0
     sightings: int = 0
     best: Sighting | None = None
+    least_error_m: float = float("inf")
     hit_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     confirmed: bool = False
 
@@ -61,6 +63,7 @@ class _Track:
         self.east_sum += w * s.east_m
         self.north_sum += w * s.north_m
         self.sightings += 1
+        self.least_error_m = min(self.least_error_m, s.error_m)
         self.last_s = max(self.last_s, s.time_s)
         if self.best is None or s.confidence > self.best.confidence:
             self.best = s
@@ -78,7 +81,7 @@ class _Track:
             self.first_s,
             e,
             n,
-            self.weight**-0.5,
+            self.least_error_m,
             self.best.confidence,
             self.sightings,
             self.best.snapshot_jpeg,

@@ -19,13 +19,13 @@ from tests.sim.client import make_ports
 pytestmark = pytest.mark.anyio
 
 
-async def _fly(tmp_path, video="sim", detector="thermal"):
+async def _fly(tmp_path, video="sim", detector="thermal", speedup=5.0):
     plan, stations, truths = layout()
     source = tmp_path / "scoring.plan"
     source.write_text(plan_text(mission(plan, stations)))
     ports, port = make_ports(), free_tcp_port()
     scenario = Scenario(
-        speedup=5.0, camera=CameraSpec(enabled=True, port=port), targets=targets(plan, truths)
+        speedup=speedup, camera=CameraSpec(enabled=True, port=port), targets=targets(plan, truths)
     )
     sim = Simulation(scenario, ports)
     url = f"udpin://127.0.0.1:{ports.api_remote_base}"
@@ -63,7 +63,7 @@ async def test_hits_are_where_the_targets_are_and_never_outside_the_zone(tmp_pat
 
 async def test_a_video_that_cannot_be_opened_leaves_the_flight_flying(tmp_path):
     result, _plan, _truths, log = await _fly(
-        tmp_path, video="http://127.0.0.1:9/nothing.mjpg", detector="thermal"
+        tmp_path, video="http://127.0.0.1:9/nothing.mjpg", speedup=20.0
     )
     assert result.exception is None, result.output  # landed as planned, without detection
     said = " ".join(result.output.split())  # the console wraps long lines
@@ -75,7 +75,7 @@ async def test_a_video_that_cannot_be_opened_leaves_the_flight_flying(tmp_path):
 
 
 async def test_a_model_that_cannot_be_loaded_leaves_the_flight_flying(tmp_path):
-    result, *_rest = await _fly(tmp_path, detector=f"onnx:{tmp_path}/none.onnx")
+    result, *_rest = await _fly(tmp_path, detector=f"onnx:{tmp_path}/none.onnx", speedup=20.0)
     assert result.exception is None, result.output
     assert "no such model file" in " ".join(result.output.split())
 

@@ -38,7 +38,7 @@ def test_three_sightings_of_one_target_make_one_hit():
     assert seen == [hit]
     assert (hit.east_m, hit.north_m) == pytest.approx((31 / 3, 10.0))
     assert hit.snapshot_jpeg == b"jpeg0.5"  # the most confident sighting's picture
-    assert hit.error_m == pytest.approx(1.5 / 3**0.5)
+    assert hit.error_m == pytest.approx(1.5)  # errors shared by the sightings do not average out
     assert tracker.add(_s(1.5, 10.0, 10.0)) is None  # reported once
     assert len(tracker.hits()) == 1
     assert tracker.hits()[0].sightings == 4
