@@ -120,8 +120,12 @@ def score(plan: Plan, truths: list[Truth], log: Path, match_m: float = 4.0) -> S
     true_hits = 0
     outside_hits = 0
     for label, e, n in hits:
-        if not plan.local_fence.contains(e, n):
-            outside_hits += 1
+        nearest = min(truths, key=lambda t: math.dist((e, n), (t.east_m, t.north_m)))
+        if not plan.local_fence.contains(e, n) or (
+            not nearest.inside and math.dist((e, n), (nearest.east_m, nearest.north_m)) < 10.0
+        ):
+            outside_hits += 1  # beyond the line, or someone beyond it placed just inside
+            continue
         near = [(math.dist((e, n), (t.east_m, t.north_m)), t) for t in truths if t.label == label]
         d, t = min(near, key=lambda x: x[0]) if near else (math.inf, None)
         if t is not None and d <= match_m:

@@ -1,4 +1,5 @@
-"""ONNX object detectors in the YOLO layouts, run with OpenCV's DNN module.
+"""ONNX object detectors in the YOLO layouts, run with onnxruntime (3x OpenCV's DNN module on
+the same network in `python -m bench vision`; OpenCV still letterboxes and suppresses).
 
 Layouts, told apart by the output's shape against the number of class names C:
 - YOLOv5: [1, N, 5 + C] rows of (cx, cy, w, h, objectness, class scores...);
@@ -18,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import numpy.typing as npt
+import onnxruntime
 
 from patrol.vision.detections import Detection, Image, Scene
 from patrol.vision.errors import VisionError
@@ -105,11 +107,26 @@ class OnnxDetector:
             raise VisionError(
                 f"class filter {sorted(unknown)} not among the model's classes {list(self.classes)}"
             )
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3  # errors only: patrol says what went wrong itself
         try:
-            self.net = cv2.dnn.readNetFromONNX(str(self.path))
-        except cv2.error as exc:
-            first = str(exc).strip().splitlines()[-1] if str(exc).strip() else "unreadable"
-            raise VisionError(f"{self.path}: not a model OpenCV can load ({first})") from exc
+            self.session = onnxruntime.InferenceSession(
+                str(self.path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own types for unreadable models
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+            reason = text.rsplit("failed:", 1)[-1].strip()[:120]
+            raise VisionError(f"{self.path}: not a model onnxruntime can load ({reason})") from exc
+        model_input = self.session.get_inputs()[0]
+        self.input_name = model_input.name
+        shape = model_input.shape
+        if len(shape) != 4 or shape[1] not in (3, "3"):
+            raise VisionError(
+                f"{self.path}: input {self.input_name} has shape {shape}; a YOLO export takes "
+                "[1, 3, size, size] images"
+            )
+        if isinstance(shape[2], int):
+            self.size = shape[2]  # a fixed input size wins over the option
         # one dry run: a model whose output cannot be decoded fails here, not mid-flight
         self._run(np.full((self.size, self.size, 3), PAD_GREY, np.uint8))
 
@@ -117,12 +134,11 @@ class OnnxDetector:
         self, square: Image
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.int64]]:
         blob = cv2.dnn.blobFromImage(square, 1 / 255.0, (self.size, self.size), swapRB=True)
-        self.net.setInput(blob)
         try:
-            output = self.net.forward()
-        except cv2.error as exc:
+            outputs = self.session.run(None, {self.input_name: blob})
+        except Exception as exc:  # onnxruntime's own error types
             raise VisionError(f"{self.path}: the model failed to run ({exc})") from exc
-        return decode(np.asarray(output, dtype=np.float32), len(self.classes))
+        return decode(np.asarray(outputs[0], dtype=np.float32), len(self.classes))
 
     def _detect_one(self, image: Image, dx: float = 0.0, dy: float = 0.0) -> list[Detection]:
         square, box = letterbox(image, self.size)

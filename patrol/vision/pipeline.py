@@ -25,6 +25,9 @@ from patrol.vision.poses import PoseHistory
 from patrol.vision.sources import FrameSource
 from patrol.vision.tracker import Hit, Sighting, Tracker
 
+#: Below this the vehicle is taking off or landing at the station: nothing to look for, and
+#: the ground fills the frame with blobs of a person's size in pixels.
+MIN_ALT_M = 10.0
 SNAPSHOT_CONTEXT = 1.5  # the crop is this many box sizes around the box
 SNAPSHOT_MIN_PX = 64
 JPEG_QUALITY = 85
@@ -115,7 +118,7 @@ class VisionRun:
     def _frame(self, detector: Detector, image: Image, capture_s: float) -> None:
         self.stats.frames += 1
         pose = self.history.at(capture_s)
-        if pose is None or pose.up_m < 2.0:
+        if pose is None or pose.up_m < MIN_ALT_M:
             self.stats.no_pose += 1
             return
         scene = Scene(self.intrinsics.gsd_m(pose.up_m))

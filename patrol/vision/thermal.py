@@ -36,7 +36,10 @@ class ThermalDetector:
         side = int(np.clip(WINDOW_M / max(scene.gsd_m, 1e-6), 15, 401)) | 1
         window = (side, side)
         mean = cv2.boxFilter(g, -1, window, borderType=cv2.BORDER_REFLECT)
-        first = (g - mean) > self.min_delta
+        square = cv2.boxFilter(g * g, -1, window, borderType=cv2.BORDER_REFLECT)
+        sigma = np.sqrt(np.maximum(square - mean * mean, 1.0))
+        excess = g - mean
+        first = (excess > self.z_threshold * sigma) & (excess > self.min_delta)
         if not first.any():
             return []
         background = (~first).astype(np.float32)

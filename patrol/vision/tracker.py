@@ -4,8 +4,9 @@ within the window (seconds); otherwise it starts a track. A track becomes a hit 
 `confirm_after` sightings; its position is the inverse-variance mean of its sightings, and its
 snapshot the one of highest confidence. Its error estimate is the best single sighting's, not
 shrunk by their number: GPS and attitude errors hold for seconds, so sightings share them.
-Sightings outside the patrol zones or inside an exclusion (across the river border) are dropped
-and counted before they can start anything.
+Sightings outside the patrol zones or inside an exclusion (across the river border), or too near
+the line to tell which side (within twice their error), are dropped and counted before they can
+start anything.
 """
 
 from __future__ import annotations
@@ -96,10 +97,12 @@ class Tracker:
         gate_m: float = 6.0,
         window_s: float = 30.0,
         confirm_after: int = 3,
+        line_sigmas: float = 2.0,
         on_hit: Callable[[Hit], None] | None = None,
     ) -> None:
         self.fence = fence
         self.gate_m, self.window_s, self.confirm_after = gate_m, window_s, confirm_after
+        self.line_sigmas = line_sigmas
         self.on_hit = on_hit
         self.tracks: list[_Track] = []
         self.dropped_outside = 0
@@ -108,7 +111,7 @@ class Tracker:
     def add(self, s: Sighting) -> Hit | None:
         """Take one sighting; returns the hit it confirms, if it confirms one."""
         self.sightings += 1
-        if not self.fence.contains(s.east_m, s.north_m):
+        if not self._clearly_inside(s.east_m, s.north_m, s.error_m):
             self.dropped_outside += 1
             return None
         track = self._nearest(s)
@@ -119,7 +122,7 @@ class Tracker:
         if not track.confirmed and track.sightings >= self.confirm_after:
             track.confirmed = True
             e, n = track.position
-            if not self.fence.contains(e, n):  # refined across the line: not ours
+            if not self._clearly_inside(e, n, track.least_error_m):  # refined across the line
                 self.dropped_outside += 1
                 self.tracks.remove(track)
                 return None
@@ -128,6 +131,11 @@ class Tracker:
                 self.on_hit(hit)
             return hit
         return None
+
+    def _clearly_inside(self, east_m: float, north_m: float, error_m: float) -> bool:
+        """Inside the zones by more than `line_sigmas` x the error: a target that might be
+        across the line (the border) is not reported, whichever side it is really on."""
+        return self.fence.clearance_m(east_m, north_m) > self.line_sigmas * error_m
 
     def _nearest(self, s: Sighting) -> _Track | None:
         best, best_d = None, self.gate_m

@@ -60,3 +60,11 @@ def test_sightings_outside_the_zone_or_across_the_river_are_dropped_and_counted(
     assert tracker.dropped_outside == 2
     assert tracker.tracks == []
     assert tracker.add(_s(0.0, 50.0, 0.0)) is not None
+
+
+def test_a_target_too_near_the_line_to_tell_its_side_is_not_reported():
+    tracker = Tracker(_fence(), confirm_after=1)
+    # 78 m east is 2 m inside the river's edge at 80 m; an error of 1.5 m could put it across
+    assert tracker.add(_s(0.0, 78.0, 0.0, err=1.5)) is None
+    assert tracker.dropped_outside == 1
+    assert tracker.add(_s(0.0, 78.0, 0.0, err=0.5)) is not None  # sure enough: reported
