@@ -15,10 +15,13 @@ detector, and the hits in the flight log are matched against the truth.
 
 from __future__ import annotations
 
+import itertools
+import sqlite3
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
@@ -155,7 +158,14 @@ def _opencv_dnn(model: Path, colour: Image, ort_fps: float) -> None:
           f"(onnxruntime's whole path is {ort_fps / dnn_fps:.2f} x that)")  # fmt: skip
 
 
-async def _scored(gps_sigma_m: float) -> tuple[scoring.Score, list[float]]:
+@dataclass(frozen=True)
+class Run:
+    score: scoring.Score
+    latencies_s: list[float]
+    record_periods_s: list[float]  # gaps between the flight log's 10 Hz telemetry rows
+
+
+async def _scored(gps_sigma_m: float, detect: bool = True) -> Run:
     plan, stations, truths = scoring.layout()
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "scoring.plan"
@@ -196,11 +206,16 @@ async def _scored(gps_sigma_m: float) -> tuple[scoring.Score, list[float]]:
                 data_dir=Path(tmp),
                 console=Console(quiet=True),
                 terminal_fd=None,
-                vision=vision,
+                vision=vision if detect else None,
             )
             tg.cancel_scope.cancel()
         log = result.flights[0].log_path
-        return scoring.score(plan, truths, log), runs[0].stats.latencies_s
+        db = sqlite3.connect(log)
+        times = [t for (t,) in db.execute("SELECT t_s FROM telemetry ORDER BY t_s")]
+        db.close()
+        periods = [b - a for a, b in itertools.pairwise(times)]
+        latencies = runs[0].stats.latencies_s if runs else []
+        return Run(scoring.score(plan, truths, log), latencies, periods)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -212,8 +227,11 @@ async def _scoring() -> None:
     print("scoring in the simulator (5 targets inside the zone, 2 outside and across the river):")
     print("  GPS sigma | recall | precision | duplicates | median err | p95 err | outside | "
           "latency p50 / p99")  # fmt: skip
+    periods: list[float] = []
     for sigma in (0.0, 1.5):
-        s, latencies = await _scored(sigma)
+        run = await _scored(sigma)
+        s, latencies = run.score, run.latencies_s
+        periods += run.record_periods_s
         p50_ms = statistics.median(latencies) * 1000
         p99_ms = _percentile(latencies, 0.99) * 1000
         print(
@@ -223,6 +241,13 @@ async def _scoring() -> None:
         )
     print("  targets: recall and precision >= 95 %, duplicates <= 5 %, median <= 2 m (sigma 1.5), "
           "latency p99 <= 200 ms")  # fmt: skip
+    alone = (await _scored(0.0, detect=False)).record_periods_s
+    print("the flight loop beside detection (period of its 10 Hz log, the same patrol without it):")
+    for name, gaps in (("without detection", alone), ("with detection", periods)):
+        p50_ms, p99_ms = statistics.median(gaps) * 1000, _percentile(gaps, 0.99) * 1000
+        print(
+            f"  {name:17s}: p50 {p50_ms:.0f} ms, p99 {p99_ms:.0f} ms, max {max(gaps) * 1000:.0f} ms"
+        )
 
 
 def main() -> None:
