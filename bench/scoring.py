@@ -4,7 +4,6 @@ zone, and targets just outside it and across the river where the camera still se
 from __future__ import annotations
 
 import math
-import socket
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,12 +34,6 @@ class Truth:
     east_m: float
     north_m: float
     inside: bool
-
-
-def free_tcp_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 Point2 = tuple[float, float]

@@ -18,6 +18,7 @@ from pymavlink.dialects.v20 import common as mavlink
 from missions.camera import Camera
 from sim.camera import CameraPose, SimCamera, View
 from sim.mission_transfer import MissionType, WireItem
+from sim.ports import free_port_block, free_tcp_port
 from sim.scenario import CameraSpec, Scenario
 from sim.server import Ports, Simulation
 from sim.targets import Target, TargetClass
@@ -31,12 +32,6 @@ def _baseline_s() -> float:
     for _ in range(10_000):
         mav.global_position_int_encode(1, 2, 3, 4, 5, 6, 7, 8, 9).pack(mav)
     return time.perf_counter() - start
-
-
-def _free_base(count: int) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1]) % 20000 + 30000
 
 
 def _fly(sim: Simulation) -> None:
@@ -82,14 +77,14 @@ class _CameraSim(Simulation):
 async def _measure(
     vehicles: int, cap_hz: float | None, camera: bool = False
 ) -> tuple[float, float, int]:
-    base = _free_base(4 * vehicles)
+    base = free_port_block(4 * vehicles)
     ports = Ports(
         api_local_base=base,
         gcs_local_base=base + vehicles,
         api_remote_base=base + 2 * vehicles,
         gcs_remote=base + 3 * vehicles,
     )
-    scenario = Scenario(speedup=0.0, camera=CameraSpec(enabled=camera, port=_free_base(1) + 5000))
+    scenario = Scenario(speedup=0.0, camera=CameraSpec(enabled=camera, port=free_tcp_port()))
     kind = _CameraSim if camera else Simulation
     sim = kind(scenario.with_vehicles(vehicles), ports, max_stream_wall_hz=cap_hz)
     sinks = []

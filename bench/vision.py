@@ -42,8 +42,9 @@ from patrol.vision.pipeline import VisionRun
 from patrol.vision.setup import vision_run
 from patrol.vision.thermal import ThermalDetector
 from sim.camera import CameraPose, SimCamera, View
+from sim.ports import free_tcp_port, local_ports
 from sim.scenario import CameraSpec, Scenario, VehicleSpec
-from sim.server import Ports, Simulation
+from sim.server import Simulation
 from sim.targets import Target, TargetClass
 
 FRAMES = 200
@@ -172,14 +173,8 @@ async def _scored(gps_sigma_m: float, detect: bool = True) -> Run:
         from missions import plan_text
 
         source.write_text(plan_text(scoring.mission(plan, stations)))
-        port = scoring.free_tcp_port()
-        base = scoring.free_tcp_port() % 20000 + 30000
-        ports = Ports(
-            api_local_base=base,
-            gcs_local_base=base + 1,
-            api_remote_base=base + 2,
-            gcs_remote=base + 3,
-        )
+        port = free_tcp_port()
+        ports = local_ports()
         scenario = Scenario(
             speedup=5.0,
             seed=7,
@@ -189,7 +184,9 @@ async def _scored(gps_sigma_m: float, detect: bool = True) -> Run:
         )
         sim = Simulation(scenario, ports)
         runs: list[VisionRun] = []
-        (assignment,) = from_source(source, (f"udpin://127.0.0.1:{base + 2}",), 1, None)
+        (assignment,) = from_source(
+            source, (f"udpin://127.0.0.1:{ports.api_remote_base}",), 1, None
+        )
 
         def vision(k: int, a: Assignment) -> VisionRun:
             fence = a.mission.fence.in_frame(LocalFrame(a.mission.home.latlon))

@@ -5,7 +5,6 @@ detection on, and review the flight log and its hits."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import anyio
@@ -25,20 +24,12 @@ from patrol.report import print_plan
 from patrol.vision.pipeline import VisionRun
 from patrol.vision.setup import vision_run
 from patrol.vision.thermal import ThermalDetector
+from sim.ports import free_tcp_port, local_ports
 from sim.scenario import CameraSpec, Scenario, TargetSpec
-from sim.server import Ports, Simulation
+from sim.server import Simulation
 from sim.targets import TargetClass
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "missions" / "examples" / "mukdahan"
-
-
-def _free_ports() -> Ports:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        base = int(s.getsockname()[1]) % 20000 + 30000
-    return Ports(
-        api_local_base=base, gcs_local_base=base + 1, api_remote_base=base + 2, gcs_remote=base + 3
-    )
 
 
 async def run_demo(out: Path, speedup: float, console: Console) -> Path:
@@ -56,8 +47,8 @@ async def run_demo(out: Path, speedup: float, console: Console) -> Path:
     rounds = plan_file(EXAMPLES / "hotspots.toml")
     mission = rounds.missions[0]
     console.rule(f"flying {mission.name} on a simulated PX4 quadrotor at {speedup:g}x")
-    ports = _free_ports()
-    video_port = _free_tcp_port()
+    ports = local_ports()
+    video_port = free_tcp_port()
     scenario = Scenario(
         speedup=speedup,
         camera=CameraSpec(enabled=True, port=video_port),
@@ -104,12 +95,6 @@ async def run_demo(out: Path, speedup: float, console: Console) -> Path:
     console.print(table)
     console.print("forwarding to the station joins this demo as it lands")
     return log_path
-
-
-def _free_tcp_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 #: Where the demo's targets stand, metres east and north of each hot-spot.

@@ -262,15 +262,12 @@ async def _obey(vehicle: FlyingVehicle, command: PilotCommand) -> None:
 
 def _decide(
     live: Live,
-    fence: object,
+    fence: LocalFence,
     frame: LocalFrame,
     model: VehicleModel,
     mission: Mission,
     margin_m: float,
 ) -> Decision | None:
-    from geofence.fence import LocalFence
-
-    assert isinstance(fence, LocalFence)
     if live.mode in ("return_to_launch", "land"):
         return None  # already coming home
     found = fence_decision(fence, live, margin_m)

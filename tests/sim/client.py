@@ -10,38 +10,15 @@ import anyio
 from anyio.abc import UDPSocket
 from pymavlink.dialects.v20 import common as mavlink
 
+from sim.ports import free_port_block, local_ports
 from sim.scenario import Scenario
 from sim.server import Ports, Simulation
 
-
-def free_port_block(count: int) -> int:
-    """A base port with `count` consecutive free UDP ports after it (best effort)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + count < 65000:
-            ok = True
-            for p in range(base, base + count):
-                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as t:
-                    try:
-                        t.bind(("127.0.0.1", p))
-                    except OSError:
-                        ok = False
-                        break
-            if ok:
-                return base
-    raise RuntimeError("no free UDP port block")
+__all__ = ["Gcs", "free_port_block", "make_ports"]
 
 
 def make_ports(vehicles: int = 1) -> Ports:
-    base = free_port_block(3 * vehicles + 1)
-    return Ports(
-        api_local_base=base,
-        gcs_local_base=base + vehicles,
-        api_remote_base=base + 2 * vehicles,
-        gcs_remote=base + 3 * vehicles,
-    )
+    return local_ports(vehicles)
 
 
 class Gcs:

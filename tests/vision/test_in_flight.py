@@ -7,10 +7,11 @@ import anyio
 import pytest
 from asyncclick.testing import CliRunner
 
-from bench.scoring import free_tcp_port, layout, mission, score, targets
+from bench.scoring import layout, mission, score, targets
 from missions import plan_text
 from patrol.cli import cli
 from patrol.vision.errors import VisionError
+from sim.ports import free_tcp_port
 from sim.scenario import CameraSpec, Scenario
 from sim.server import Simulation
 from tests.conftest import EXAMPLES
