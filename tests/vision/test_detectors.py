@@ -150,3 +150,21 @@ def test_onnx_bad_input_says_what_is_wrong(tmp_path):
         OnnxDetector(
             build(tmp_path / "nameless.onnx", np.ones((2, 6)), size=64, layout="v8"), size=64
         )
+
+
+@pytest.mark.parametrize("yaw_rad", np.linspace(-3.1, 3.1, 12))
+def test_thermal_finds_a_car_and_a_person_at_every_heading(yaw_rad):
+    # the car sits 7 m off the camera's axis: at some headings near the frame's edge
+    pose = CameraPose(-362.9, 188.1, 40.0, float(yaw_rad), -90.0)
+    targets = [
+        Target("car", TargetClass.CAR, ((-368.9, 184.1),), heat=0.6),
+        Target("p", TargetClass.PERSON, ((-359.9, 191.1),)),
+    ]
+    found = ThermalDetector().detect(_thermal_frame(targets, pose, seed=0).image, SCENE_40M)
+    assert sorted(d.label for d in found) == ["car", "person"]
+
+
+def test_bare_ground_gives_nothing_frame_after_frame():
+    for k in range(40):
+        pose = CameraPose(k * 37.0, -k * 23.0, 40.0, k * 0.3, -90.0)
+        assert ThermalDetector().detect(_thermal_frame([], pose, seed=k).image, SCENE_40M) == []
