@@ -30,7 +30,6 @@ import numpy as np
 from rich.console import Console
 
 from bench import scoring
-from geofence.frames import LocalFrame
 from missions.camera import Camera
 from patrol.assign import from_source
 from patrol.operation import Assignment, operate
@@ -189,10 +188,7 @@ async def _scored(gps_sigma_m: float, detect: bool = True) -> Run:
         )
 
         def vision(k: int, a: Assignment) -> VisionRun:
-            fence = a.mission.fence.in_frame(LocalFrame(a.mission.home.latlon))
-            run = vision_run(
-                f"http://127.0.0.1:{port}/video.mjpg", k, ThermalDetector, a.camera, fence
-            )
+            run = vision_run(f"http://127.0.0.1:{port}/video.mjpg", k, ThermalDetector, a)
             runs.append(run)
             return run
 

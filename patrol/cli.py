@@ -20,7 +20,6 @@ from rich.console import Console
 from rich.table import Table
 
 from geofence.errors import PatrolError
-from geofence.frames import LocalFrame
 from missions import (
     check_mission,
     load_plan,
@@ -242,8 +241,7 @@ async def fly_command(
             Intrinsics.from_file(calibration)  # a bad file is the pilot's to mend before flying
 
         def vision(k: int, a: Assignment) -> VisionRun:
-            fence = a.mission.fence.in_frame(LocalFrame(a.mission.home.latlon))
-            return vision_run(video, k, make_detector, a.camera, fence, calibration)
+            return vision_run(video, k, make_detector, a, calibration)
 
     console = Console()
     interactive = sys.stdin.isatty() and sys.stdout.isatty()

@@ -11,7 +11,6 @@ import anyio
 from rich.console import Console
 from rich.table import Table
 
-from geofence.frames import LocalFrame
 from missions import plan_file, plan_text
 from missions.geojson_export import plan_geojson_text
 from missions.planner import Plan
@@ -59,9 +58,7 @@ async def run_demo(out: Path, speedup: float, console: Console) -> Path:
     assignments = from_source(EXAMPLES / "hotspots.toml", (url,), 1, None)
 
     def vision(k: int, a: Assignment) -> VisionRun:
-        fence = a.mission.fence.in_frame(LocalFrame(a.mission.home.latlon))
-        video = f"http://127.0.0.1:{video_port}/video.mjpg"
-        return vision_run(video, k, ThermalDetector, a.camera, fence)
+        return vision_run(f"http://127.0.0.1:{video_port}/video.mjpg", k, ThermalDetector, a)
 
     async with anyio.create_task_group() as tg:
         await tg.start(sim.serve)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from geofence.fence import LocalFence
-from missions.camera import Camera
+from geofence.frames import LocalFrame
+from patrol.operation import Assignment
 from patrol.vision.detections import Detector
 from patrol.vision.errors import VisionError
 from patrol.vision.georef import Intrinsics, Mount
@@ -41,10 +41,12 @@ def vision_run(
     video: str,
     k: int,
     make_detector: Callable[[], Detector],
-    camera: Camera,
-    fence: LocalFence,
+    assignment: Assignment,
     calibration: Path | None = None,
 ) -> VisionRun:
+    """Detection for vehicle `k` of an operation: its camera, and its mission's fence (in the
+    mission's own frame, the one its poses are in) to keep hits inside the zones."""
+    camera, mission = assignment.camera, assignment.mission
     intrinsics = (
         Intrinsics.from_file(calibration) if calibration else Intrinsics.from_camera(camera)
     )
@@ -53,5 +55,5 @@ def vision_run(
         make_detector,
         intrinsics,
         Mount(gimbal_pitch_deg=camera.gimbal_pitch_deg),
-        fence,
+        mission.fence.in_frame(LocalFrame(mission.home.latlon)),
     )
