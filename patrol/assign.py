@@ -14,6 +14,7 @@ from pathlib import Path
 
 import asyncclick as click
 
+from geofence.build import select_zones
 from geofence.errors import PatrolError
 from geofence.loaders import load_area
 from missions import VehicleModel, check_mission, load_plan, load_spec
@@ -83,7 +84,15 @@ def _assignment(
     needed_pct = planned.sorties[sortie - 1].cost.energy_wh / vehicle.battery_wh * 100
     label = str(sector + 1) if of > 1 else ""
     return Assignment(
-        url, mission, needed_pct, vehicle, planned.spec.margin_m, meta, label, planned.spec.camera
+        url,
+        mission,
+        needed_pct,
+        vehicle,
+        planned.spec.margin_m,
+        meta,
+        label,
+        planned.spec.camera,
+        select_zones(planned.area, planned.spec.zones),
     )
 
 

@@ -39,6 +39,7 @@ from patrol.operation import Assignment, Result, operate
 from patrol.preflight import CheckResult, preflight
 from patrol.report import print_lint, print_plan
 from patrol.resume import read_stopped
+from patrol.station.cli import station_command, station_link, station_options
 from patrol.vision.georef import Intrinsics
 from patrol.vision.pipeline import VisionRun
 from patrol.vision.setup import detector_factory, vision_run
@@ -127,6 +128,7 @@ async def plan_command(
 
 
 cli.add_command(sim_command)
+cli.add_command(station_command)
 
 
 @cli.command("fly")
@@ -198,6 +200,7 @@ cli.add_command(sim_command)
     help="OpenCV camera calibration (camera_matrix, distortion_coefficients); default: the "
     "spec's [camera].",
 )
+@station_options
 async def fly_command(
     source: Path | None,
     urls: tuple[str, ...],
@@ -210,12 +213,16 @@ async def fly_command(
     detector: str,
     classes: Path | None,
     calibration: Path | None,
+    station_url: str | None,
+    station_token_file: Path | None,
+    station_ca: Path | None,
 ) -> None:
     """Preflight and fly SOURCE (a spec or a .plan) to the landing; Ctrl-C returns the vehicles.
 
     On a terminal it draws a live dashboard and takes keys: p pause, c continue, r return,
     l land (1-9 pick a vehicle, a all of them)."""
     logs_dir = flightlog.data_dir(data_dir)
+    station = station_link(station_url, station_token_file, station_ca)
     if resume_id is not None:
         if loops is not None or source is not None:
             raise click.UsageError("--resume continues a flight as planned: drop SOURCE/--loops")
@@ -253,6 +260,7 @@ async def fly_command(
         timeout_s=timeout_s,
         separation_m=separation_m,
         vision=vision,
+        station=station,
     )
     _report_flights(console, result)
 

@@ -28,6 +28,7 @@ class Dashboard:
         self.views: dict[str, FlightView] = {}
         self.selected: str = "all vehicles"
         self.queued_question: str = ""
+        self.station: str = ""  # the sender's queued and delivered counts, when forwarding
 
     def show(self, view: FlightView) -> None:
         self.views[view.label] = view
@@ -52,6 +53,10 @@ class Dashboard:
             table.add_row(*_cells(view))
         lines: list[RenderableType] = [table, Text.from_markup(KEYS_HELP)]
         lines.append(Text(f"commands go to {self.selected}", style="dim"))
+        if self.station:
+            lines.append(
+                Text(self.station, style="yellow" if "unreachable" in self.station else "")
+            )
         if self.queued_question:
             lines.append(Text(self.queued_question, style="bold yellow"))
         return Group(*lines)

@@ -1,6 +1,6 @@
 """The flight log: one self-contained SQLite file per flight, readable while it is written.
 
-Schema (version 2):
+Schema (version 3):
 
     meta(key TEXT PRIMARY KEY, value TEXT)          spec, mission, fence (JSON), vehicle URL,
                                                     autopilot, software version, started_utc
@@ -13,6 +13,12 @@ Schema (version 2):
          error_m REAL, confidence REAL, sightings INTEGER, snapshot_jpeg BLOB)
                                                     confirmed targets; a refinement replaces
                                                     its row (same id)
+    outbox(seq INTEGER PRIMARY KEY, kind TEXT, key TEXT, body BLOB, queued_utc TEXT,
+           delivered_utc TEXT, attempts INTEGER, outcome TEXT, UNIQUE (kind, key))
+                                                    what is owed to the station: 'hit' (its
+                                                    report, queued in the hit's own
+                                                    transaction), 'flight-start' and
+                                                    'flight-log' (the flight record)
 
 t_s is seconds since the log was opened. WAL mode lets `patrol logs` read while a flight
 writes; rows are committed at least once a second, so a kill -9 loses at most about a second.
@@ -28,13 +34,15 @@ import secrets
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from patrol.station.records import flight_record
+from patrol.station.schema import utc_text
 from patrol.vehicle import Live
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 COMMIT_EVERY_S = 0.5
 
 
@@ -71,6 +79,10 @@ class FlightLog:
             CREATE TABLE IF NOT EXISTS hits (hit_id TEXT PRIMARY KEY, t_s REAL, label TEXT,
                 lat_deg REAL, lon_deg REAL, error_m REAL, confidence REAL, sightings INTEGER,
                 snapshot_jpeg BLOB);
+            CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind TEXT NOT NULL, key TEXT NOT NULL, body BLOB NOT NULL,
+                queued_utc TEXT NOT NULL, delivered_utc TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0, outcome TEXT, UNIQUE (kind, key));
         """)
         rows = {"schema_version": SCHEMA_VERSION, "started_utc": datetime.now(UTC).isoformat()}
         rows |= meta
@@ -80,6 +92,8 @@ class FlightLog:
         )
         self.db.commit()
         self.start_s = time.monotonic()
+        self.started_utc = datetime.fromisoformat(str(rows["started_utc"]))
+        self.meta: dict[str, Any] = rows
         self._last_commit_s = self.start_s
 
     def _t(self) -> float:
@@ -127,9 +141,12 @@ class FlightLog:
         confidence: float,
         sightings: int,
         snapshot_jpeg: bytes,
+        report: bytes | None = None,
     ) -> None:
         """A confirmed hit (capture time on the monotonic clock), or its refinement: the same
-        id replaces the row. Committed at once, as events are."""
+        id replaces the row. Its station report, if given, is queued in the outbox in the same
+        transaction (a refinement's is not: the first report stands, the landed flight's
+        record carries the refined position). Committed at once, as events are."""
         self.db.execute(
             "INSERT OR REPLACE INTO hits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -144,6 +161,28 @@ class FlightLog:
                 snapshot_jpeg,
             ),
         )
+        if report is not None:
+            self._queue("hit", hit_id, report)
+        self.db.commit()
+
+    def utc_at(self, monotonic_s: float) -> datetime:
+        """Wall-clock time (UTC) of a moment on the monotonic clock the flight runs on."""
+        return self.started_utc + timedelta(seconds=monotonic_s - self.start_s)
+
+    def _queue(self, kind: str, key: str, body: bytes) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO outbox (kind, key, body, queued_utc) VALUES (?, ?, ?, ?)",
+            (kind, key, body, datetime.now(UTC).isoformat()),
+        )
+
+    def queue_flight(self, landed: bool) -> None:
+        """Queue the flight's record for the station: its plan at take-off, or everything once
+        it has landed (or stopped). Needs the meta keys the operation writes."""
+        self.db.commit()
+        kind = "flight-log" if landed else "flight-start"
+        ended = utc_text(datetime.now(UTC)) if landed else None
+        record = flight_record(self.db, "landed" if landed else "flying", ended)
+        self._queue(kind, record["id"], json.dumps(record, separators=(",", ":")).encode())
         self.db.commit()
 
     def close(self) -> None:

@@ -23,6 +23,7 @@ import anyio
 from rich.console import Console
 from rich.live import Live as LiveDisplay
 
+from geofence.areas import Shape
 from geofence.frames import LatLon, LocalFrame
 from missions.camera import Camera
 from missions.energy import VehicleModel
@@ -37,6 +38,9 @@ from patrol.keys import COMMAND_KEYS, QUESTION_TIMEOUT_S, Keys, leave_answer, te
 from patrol.mavsdk_vehicle import MavsdkVehicle, connect
 from patrol.pilot import Pilot
 from patrol.preflight import CheckResult, preflight
+from patrol.station.outbox import Counts, logs_with_pending
+from patrol.station.records import mission_geometry
+from patrol.station.sender import Sender, StationLink
 from patrol.traffic import Traffic
 from patrol.vehicle import Live, Status
 from patrol.vision.pipeline import VisionRun
@@ -54,6 +58,7 @@ class Assignment:
     meta: dict[str, Any] = field(default_factory=dict)  # more for the flight log's meta
     label: str = ""
     camera: Camera = field(default_factory=Camera)
+    zones: tuple[Shape, ...] = ()  # the named zones patrolled, for naming where a hit is
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,7 @@ class Result:
     flights: tuple[Flown, ...]
     interrupted: bool
     closest_m: float  # the closest two airborne vehicles came (inf with one vehicle)
+    station: Counts | None = None  # hits delivered and still queued, when forwarding
 
 
 class _Question:
@@ -92,8 +98,12 @@ async def operate(
     timeout_s: float = 10.0,
     separation_m: float = 0.0,
     vision: Callable[[int, Assignment], VisionRun] | None = None,
+    station: StationLink | None = None,
+    station_wait_s: float = 10.0,
 ) -> Result:
-    """Fly every assignment to its landing (see the module's docstring)."""
+    """Fly every assignment to its landing (see the module's docstring). With a station,
+    hits are forwarded as they are confirmed; after landing the sender waits up to
+    `station_wait_s` for what is still queued (the rest stays queued in the logs)."""
     flights = [(a, new_flight_id()) for a in assignments]
     logs = [
         FlightLog(
@@ -103,8 +113,10 @@ async def operate(
                 "vehicle_url": a.url,
                 "vehicle_label": a.label,
                 "mission": plan_document(a.mission),
+                "mission_name": a.mission.name,
                 "software": f"patrol {__version__}",
             }
+            | mission_geometry(a.mission)
             | a.meta,
         )
         for a, flight_id in flights
@@ -129,6 +141,11 @@ async def operate(
         say,
     )
 
+    sender = Sender(station, say) if station is not None else None
+    if sender is not None:
+        for path in logs_with_pending(data_dir):  # what an earlier run left undelivered
+            sender.watch(path)
+    flying_logs: list[FlightLog] = []
     try:
         async with AsyncExitStack() as stack:
             vehicles: list[MavsdkVehicle] = []
@@ -146,8 +163,16 @@ async def operate(
             )
             if keys is not None:
                 stack.enter_context(LiveDisplay(dashboard, console=console, refresh_per_second=4))
+            for log in logs:
+                log.queue_flight(landed=False)
+                flying_logs.append(log)
+                if sender is not None:
+                    sender.watch(log.path)
             question: list[_Question] = []
             async with anyio.create_task_group() as tg:
+                if sender is not None:
+                    tg.start_soon(sender.run)
+                    tg.start_soon(_show_station, sender, dashboard)
 
                 async def on_signal() -> None:
                     nonlocal interrupted
@@ -213,9 +238,27 @@ async def operate(
                     if len(assignments) > 1:
                         flying.start_soon(traffic.run)
                 tg.cancel_scope.cancel()
+        if sender is not None:
+            for log in flying_logs:
+                log.queue_flight(landed=True)
+            flying_logs.clear()
+            counts = await sender.drain(station_wait_s)
+            say(
+                f"station: {counts.delivered} hits delivered"
+                + (
+                    f", {counts.queued} still queued (they go with the next flight, "
+                    f"or now with: patrol station push)"
+                    if counts.queued
+                    else ""
+                )
+            )
     finally:
+        for log in flying_logs:
+            log.queue_flight(landed=True)
         for log in logs:
             log.close()
+        if sender is not None:
+            sender.close()
     return Result(
         tuple(
             Flown(a, flight_id, log.path, outcome)
@@ -223,7 +266,14 @@ async def operate(
         ),
         interrupted,
         traffic.closest_m,
+        sender.counts if sender is not None else None,
     )
+
+
+async def _show_station(sender: Sender, dashboard: Dashboard) -> None:
+    while True:
+        dashboard.station = sender.status()
+        await anyio.sleep(0.5)
 
 
 async def _preflight(

@@ -6,12 +6,15 @@ fix (with its arrival time) into the pose history that frames are matched agains
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import anyio
 
-from geofence.frames import LocalFrame
+from geofence.frames import LatLon, LocalFrame
 from patrol.flightlog import FlightLog
+from patrol.station.records import hit_report
+from patrol.station.schema import SchemaError
 from patrol.vehicle import Live
 from patrol.vision.georef import Pose
 from patrol.vision.pipeline import VisionRun
@@ -46,8 +49,26 @@ class Onboard:
                 self.run.history.add(last, pose)
             await anyio.sleep(POSE_POLL_S)
 
-    def _write(self, hit: Hit) -> None:
+    def _report(self, hit: Hit, where: LatLon) -> bytes | None:
+        """The hit's station report, or None for a log that is not a flight's (no id)."""
+        if "flight_id" not in self.log.meta:
+            return None
+        try:
+            report = hit_report(
+                self.log.meta,
+                hit,
+                where,
+                self.log.utc_at(hit.time_s),
+                self.run.zone_of(hit.east_m, hit.north_m),
+            )
+        except SchemaError as exc:
+            self.log.event("station", f"hit {hit.hit_id} cannot be reported: {exc}")
+            return None
+        return json.dumps(report.to_wire(), separators=(",", ":")).encode()
+
+    def _write(self, hit: Hit, *, first: bool) -> None:
         where = self.frame.enu2geodetic(hit.east_m, hit.north_m)
+        report = self._report(hit, where) if first else None
         self.log.hit(
             hit.hit_id,
             hit.time_s,
@@ -58,6 +79,7 @@ class Onboard:
             hit.confidence,
             hit.sightings,
             hit.snapshot_jpeg,
+            report,
         )
 
     def _report_status(self) -> None:
@@ -70,7 +92,7 @@ class Onboard:
         """Hits confirmed since the last tick go into the log; a change of status is said."""
         while not self.run.hits.empty():
             hit = self.run.hits.get_nowait()
-            self._write(hit)
+            self._write(hit, first=True)
             self.hits += 1
             where = self.frame.enu2geodetic(hit.east_m, hit.north_m)
             self.say(
@@ -84,7 +106,7 @@ class Onboard:
         self.run.stop()
         self.tick()
         for hit in self.run.tracker.hits():
-            self._write(hit)
+            self._write(hit, first=False)
         s = self.run.stats
         self.log.event(
             "vision summary",

@@ -63,8 +63,11 @@ class VisionRun:
         mount: Mount,
         fence: LocalFence,
         uncertainty: Uncertainty | None = None,
+        zone_of: Callable[[float, float], str | None] | None = None,
     ) -> None:
         self.video = video
+        #: The name of the zone a local (east, north) point lies in, for the station's reports.
+        self.zone_of = zone_of or (lambda east_m, north_m: None)
         self.make_detector = make_detector
         self.intrinsics, self.mount = intrinsics, mount
         self.uncertainty = uncertainty or Uncertainty()

@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from shapely import Point
+from shapely.prepared import prep
+
+from geofence.areas import Shape
+from geofence.build import shape_in_frame
 from geofence.frames import LocalFrame
 from patrol.operation import Assignment
 from patrol.vision.detections import Detector
@@ -47,6 +52,7 @@ def vision_run(
     """Detection for vehicle `k` of an operation: its camera, and its mission's fence (in the
     mission's own frame, the one its poses are in) to keep hits inside the zones."""
     camera, mission = assignment.camera, assignment.mission
+    frame = LocalFrame(mission.home.latlon)
     intrinsics = (
         Intrinsics.from_file(calibration) if calibration else Intrinsics.from_camera(camera)
     )
@@ -55,5 +61,19 @@ def vision_run(
         make_detector,
         intrinsics,
         Mount(gimbal_pitch_deg=camera.gimbal_pitch_deg),
-        mission.fence.in_frame(LocalFrame(mission.home.latlon)),
+        mission.fence.in_frame(frame),
+        zone_of=_zone_namer(assignment.zones, frame),
     )
+
+
+def _zone_namer(
+    zones: tuple[Shape, ...], frame: LocalFrame
+) -> Callable[[float, float], str | None]:
+    """Which named zone a local point lies in (the first, where zones overlap)."""
+    named = [(z.name, prep(shape_in_frame(z, frame))) for z in zones]
+
+    def zone_of(east_m: float, north_m: float) -> str | None:
+        point = Point(east_m, north_m)
+        return next((name for name, shape in named if shape.covers(point)), None)
+
+    return zone_of
