@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import anyio
 from aiohttp import web
 
 from patrol.station.server import StationConfig, make_app
@@ -60,5 +61,8 @@ async def running(
         scheme = "https" if context else "http"
         yield Serving(f"{scheme}://{host}:{bound}", store)
     finally:
-        await runner.cleanup()
-        store.close()
+        try:
+            with anyio.CancelScope(shield=True):  # cancelled or not, the store closes
+                await runner.cleanup()
+        finally:
+            store.close()

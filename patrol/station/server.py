@@ -68,7 +68,27 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return web.json_response({"error": exc.reason}, status=exc.status)
+        keep = {k: v for k, v in exc.headers.items() if k.lower() in ("allow",)}
+        return web.json_response({"error": exc.reason}, status=exc.status, headers=keep)
+
+
+QUERIES = {
+    ("GET", "/api/v1/hits"): {"since", "flight", "zone", "class", "after", "limit"},
+    ("GET", "/api/v1/events"): {"after"},
+}
+
+
+@web.middleware
+async def _known_queries(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """An unknown query parameter is a typo to report (?clas=car must not list every hit)."""
+    route = request.match_info.route.resource
+    canonical = route.canonical if route is not None else request.path
+    allowed = QUERIES.get((request.method, canonical), set())
+    unknown = sorted(set(request.query) - allowed)
+    if unknown:
+        hint = f"; this route takes {', '.join(sorted(allowed))}" if allowed else ""
+        raise ApiError(400, f"unknown query parameter {unknown[0]!r}{hint}")
+    return await handler(request)
 
 
 def _holder(request: web.Request, role: Role) -> Holder:
@@ -262,7 +282,7 @@ async def index(request: web.Request) -> web.Response:
 
 
 def make_app(store: Store, tokens: Tokens, station: StationConfig | None = None) -> web.Application:
-    app = web.Application(middlewares=[_errors], client_max_size=MAX_FLIGHT_BYTES)
+    app = web.Application(middlewares=[_errors, _known_queries], client_max_size=MAX_FLIGHT_BYTES)
     app[STORE], app[TOKENS], app[HUB] = store, tokens, Hub()
     app[CONFIG] = {"tiles_url": (station or StationConfig()).tiles_url}
     static = resources.files("patrol.station").joinpath("static")

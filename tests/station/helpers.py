@@ -1,13 +1,15 @@
 """A station on a free loopback port, with one vehicle and one staff token, and hits to post."""
 
 import base64
+import itertools
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
 import cv2
 import numpy as np
 
@@ -35,6 +37,7 @@ def write_tokens(path: Path) -> Path:
 
 @asynccontextmanager
 async def station(tmp_path: Path, **options: Any) -> AsyncIterator[Station]:
+    tmp_path.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (a test's own folder)
     tokens = write_tokens(tmp_path / "tokens.txt")
     db = tmp_path / "station.db"
     async with running(db, tokens, port=0, **options) as serving:
@@ -104,6 +107,15 @@ def flight_wire(flight_id: str = "20261121T030405Z-abc123", **over: Any) -> dict
     }
     wire.update(over)
     return wire
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = 240, period_s: float = 0.05):
+    """Poll `condition` (a file or a database another process writes) until it holds."""
+    with anyio.fail_after(timeout_s):
+        for _ in itertools.count():
+            if condition():
+                return
+            await anyio.sleep(period_s)
 
 
 def auth(token: str) -> dict[str, str]:

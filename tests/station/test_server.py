@@ -79,12 +79,15 @@ async def test_the_same_id_with_other_content_is_a_conflict_and_keeps_the_first(
     ],
 )
 async def test_posting_without_a_vehicle_token_stores_nothing(tmp_path, headers, status):
-    async with station(tmp_path) as st, aiohttp.ClientSession(st.url) as http:
-        async with http.post("/api/v1/hits", json=hit_wire(), headers=headers) as r:
-            assert r.status == status
-            assert "error" in await r.json()
-            if status == 401:
-                assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    async with (
+        station(tmp_path) as st,
+        aiohttp.ClientSession(st.url) as http,
+        http.post("/api/v1/hits", json=hit_wire(), headers=headers) as r,
+    ):
+        assert r.status == status
+        assert "error" in await r.json()
+        if status == 401:
+            assert r.headers["WWW-Authenticate"].startswith("Bearer")
     assert _rows(st.db) == 0
 
 

@@ -70,7 +70,11 @@ function addHit(hit, isNew) {
   li.textContent = `${fmtTime(hit.captured_utc)} ${hit.class} ${Number(hit.confidence).toFixed(2)}`
     + (hit.zone ? ` (${hit.zone})` : "");
   li.dataset.id = hit.id;
-  if (isNew) li.classList.add("new");
+  if (isNew) {
+    li.classList.add("new");
+    const row = document.querySelector(`tr.flight[data-id="${CSS.escape(hit.flight)}"]`);
+    if (row) row.lastChild.textContent = String(Number(row.lastChild.textContent) + 1);
+  }
   li.addEventListener("click", () => { map.setView(marker.getLatLng(), Math.max(map.getZoom(), 17)); marker.openPopup(); });
   $("hits").prepend(li);
   const count = $("hit-count");
