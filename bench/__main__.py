@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from bench import fly, plan, sim, vision
+from bench import fly, plan, sim, station, vision
 
-BENCHMARKS = {"fly": fly.main, "plan": plan.main, "sim": sim.main, "vision": vision.main}
+BENCHMARKS = {
+    "fly": fly.main,
+    "plan": plan.main,
+    "sim": sim.main,
+    "station": station.main,
+    "vision": vision.main,
+}
 
 
 def run(argv: list[str]) -> int:

@@ -1,12 +1,13 @@
-"""`patrol demo`: a whole simulated patrol from one command, as far as the project goes today:
-plan the Mukdahan sample, start a simulated vehicle with its thermal camera and people and a car
-near the hot-spots (and one person across the river), preflight and fly the hot-spot round with
-detection on, and review the flight log and its hits."""
+"""`patrol demo`: a whole simulated patrol from one command: plan the Mukdahan sample, start a
+station and a simulated vehicle with its thermal camera and people and a car near the hot-spots
+(and one person across the river), preflight and fly the hot-spot round with detection on,
+forward each hit to the station as it is confirmed, and review what the station holds."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import aiohttp
 import anyio
 from rich.console import Console
 from rich.table import Table
@@ -20,6 +21,9 @@ from patrol.assign import from_source
 from patrol.files import numbered, write_all
 from patrol.operation import Assignment, operate
 from patrol.report import print_plan
+from patrol.station.sender import StationLink
+from patrol.station.serve import running
+from patrol.station.tokens import Role, add_token
 from patrol.vision.pipeline import VisionRun
 from patrol.vision.setup import vision_run
 from patrol.vision.thermal import ThermalDetector
@@ -60,16 +64,32 @@ async def run_demo(out: Path, speedup: float, console: Console) -> Path:
     def vision(k: int, a: Assignment) -> VisionRun:
         return vision_run(f"http://127.0.0.1:{video_port}/video.mjpg", k, ThermalDetector, a)
 
-    async with anyio.create_task_group() as tg:
-        await tg.start(sim.serve)
-        result = await operate(
-            assignments,
-            data_dir=out / "flights",
-            console=console,
-            terminal_fd=None,
-            vision=vision,
-        )
-        tg.cancel_scope.cancel()
+    tokens = out / "station-tokens.txt"
+    if not tokens.exists():
+        add_token(tokens, Role.VEHICLE, "demo-drone")
+        add_token(tokens, Role.STAFF, "demo-desk")
+    vehicle_token, staff_token = _demo_tokens(tokens)
+    async with running(out / "station.db", tokens, port=0) as station:
+        console.print(f"station on {station.url}, database {out / 'station.db'}")
+        async with anyio.create_task_group() as tg:
+            await tg.start(sim.serve)
+            result = await operate(
+                assignments,
+                data_dir=out / "flights",
+                console=console,
+                terminal_fd=None,
+                vision=vision,
+                station=StationLink(station.url, vehicle_token),
+            )
+            tg.cancel_scope.cancel()
+        flight_id = result.flights[0].flight_id
+        async with aiohttp.ClientSession(
+            station.url, headers={"Authorization": f"Bearer {staff_token}"}
+        ) as http:
+            async with http.get("/api/v1/hits", params={"flight": flight_id}) as r:
+                station_hits = (await r.json())["hits"]
+            async with http.get("/api/v1/flights") as r:
+                flights = [f for f in (await r.json())["flights"] if f["id"] == flight_id]
     log_path: Path = result.flights[0].log_path
     summary = flightlog.summarise(log_path)
     console.rule("review")
@@ -77,21 +97,45 @@ async def run_demo(out: Path, speedup: float, console: Console) -> Path:
         f"flight log {log_path}: {summary.duration_s:.0f} s, {summary.samples} "
         f"telemetry samples, ended with '{summary.last_event}'"
     )
-    table = Table(title="hits", title_justify="left")
-    for column in ("class", "latitude", "longitude", "error", "confidence", "sightings"):
+    logged = flightlog.read_hits(log_path)
+    table = Table(title="hits at the station", title_justify="left")
+    for column in ("captured (UTC)", "class", "zone", "latitude", "longitude", "error", "conf."):
         table.add_column(column)
-    for hit in flightlog.read_hits(log_path):
+    for hit in station_hits:
         table.add_row(
-            hit.label,
-            f"{hit.lat_deg:.6f}",
-            f"{hit.lon_deg:.6f}",
-            f"{hit.error_m:.1f} m",
-            f"{hit.confidence:.2f}",
-            str(hit.sightings),
+            hit["captured_utc"][11:19],
+            hit["class"],
+            hit["zone"] or "-",
+            f"{hit['lat_deg']:.6f}",
+            f"{hit['lon_deg']:.6f}",
+            f"{hit['error_m']:.1f} m",
+            f"{hit['confidence']:.2f}",
         )
     console.print(table)
-    console.print("forwarding to the station joins this demo as it lands")
+    for f in flights:
+        console.print(
+            f"station's flight {f['id']}: {f['state']}, {f['duration_s']:.0f} s, "
+            f"{f['distance_m']:.0f} m flown, {f['hits']} hits "
+            f"({len(logged)} in the flight log)"
+        )
+    console.print(
+        "review on the map: patrol station serve "
+        f"--db {out / 'station.db'} --tokens {tokens}, then open "
+        f"http://127.0.0.1:8765/#token={staff_token}",
+        highlight=False,
+        soft_wrap=True,
+    )
     return log_path
+
+
+def _demo_tokens(path: Path) -> tuple[str, str]:
+    """The demo's vehicle and staff tokens from its own tokens file."""
+    found: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in ("demo-drone", "demo-desk"):
+            found[parts[1]] = parts[2]
+    return found["demo-drone"], found["demo-desk"]
 
 
 #: Where the demo's targets stand, metres east and north of each hot-spot.

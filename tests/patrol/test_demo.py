@@ -1,6 +1,7 @@
 """`patrol demo` (what `make demo` runs) plans, flies and reviews a simulated patrol."""
 
 import io
+import sqlite3
 
 import pytest
 from rich.console import Console
@@ -24,5 +25,12 @@ async def test_demo_plans_flies_and_reviews(tmp_path):
     hits = flightlog.read_hits(log_path)
     assert hits  # the people and cars beside the hot-spots
     assert {h.label for h in hits} <= {"person", "car"}
-    assert "hits" in text
+    assert "hits at the station" in text
     assert hits[0].label in text
+    station = sqlite3.connect(tmp_path / "station.db")
+    stored = sorted(i for (i,) in station.execute("SELECT id FROM hits"))
+    (state,) = station.execute("SELECT state FROM flights").fetchone()
+    station.close()
+    assert stored == sorted(h.hit_id for h in hits)  # every hit forwarded, once
+    assert state == "landed"
+    assert f"{len(hits)} hits ({len(hits)} in the flight log)" in " ".join(text.split())
