@@ -2,6 +2,10 @@
 
 import base64
 import itertools
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -120,3 +124,25 @@ async def until(condition: Callable[[], bool], timeout_s: float = 240, period_s:
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def serve_process(folder: Path, port: int) -> subprocess.Popen[bytes]:
+    """`patrol station serve` as its own process (db and tokens in `folder`), once it answers."""
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "patrol", "station", "serve", "--db", str(folder / "s.db"),
+            "--tokens", str(folder / "tokens.txt"), "--port", str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).close()
+            return proc
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise
+            time.sleep(0.05)

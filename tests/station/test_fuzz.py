@@ -2,10 +2,6 @@
 invalid requests alike get a documented answer, never a 5xx, and nothing invalid is stored."""
 
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 import schemathesis
@@ -15,7 +11,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from patrol.station.openapi import openapi_document
 from sim.ports import free_tcp_port
-from tests.station.helpers import STAFF_TOKEN, VEHICLE_TOKEN, auth, write_tokens
+from tests.station.helpers import STAFF_TOKEN, VEHICLE_TOKEN, auth, serve_process, write_tokens
 
 # A body over the size limit is refused unread with 413, the right answer to an oversized
 # request, whatever else is wrong with it.
@@ -35,33 +31,8 @@ def fuzzed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("fuzz")
     write_tokens(folder / "tokens.txt")
     port = free_tcp_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "patrol",
-            "station",
-            "serve",
-            "--db",
-            str(folder / "s.db"),
-            "--tokens",
-            str(folder / "tokens.txt"),
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = serve_process(folder, port)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/api/v1/health", timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
     yield url, folder / "s.db"
     proc.terminate()
     proc.wait()

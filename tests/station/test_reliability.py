@@ -28,6 +28,7 @@ from tests.station.helpers import (
     auth,
     hit_wire,
     jpeg,
+    serve_process,
     until,
     write_tokens,
 )
@@ -173,38 +174,6 @@ async def test_hits_queued_by_a_killed_controller_are_delivered_after_restart(tm
     assert _query(db, "SELECT state FROM flights") == [("flying",)]  # its take-off record
 
 
-def _serve(tmp_path, port):
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "patrol",
-            "station",
-            "serve",
-            "--db",
-            str(tmp_path / "station.db"),
-            "--tokens",
-            str(tmp_path / "tokens.txt"),
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-async def _up(url):
-    async with aiohttp.ClientSession() as http:
-        with anyio.fail_after(30):
-            while True:
-                try:
-                    async with http.get(f"{url}/api/v1/health") as r:
-                        if r.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    await anyio.sleep(0.05)
-
-
 async def test_a_station_killed_while_writing_keeps_every_acknowledged_hit_whole(tmp_path):
     write_tokens(tmp_path / "tokens.txt")
     port = free_tcp_port()
@@ -214,9 +183,8 @@ async def test_a_station_killed_while_writing_keeps_every_acknowledged_hit_whole
         hit_wire(snapshot_jpeg=base64.b64encode(snapshots[k % 8]).decode()) for k in range(3000)
     ]
     acked: set[str] = set()
-    station = _serve(tmp_path, port)
+    station = serve_process(tmp_path, port)
     try:
-        await _up(url)
         async with aiohttp.ClientSession(url, headers=auth(VEHICLE_TOKEN)) as http:
 
             async def sender(mine):
@@ -238,7 +206,7 @@ async def test_a_station_killed_while_writing_keeps_every_acknowledged_hit_whole
         station.kill()
         station.wait()
     assert 300 <= len(acked) < len(hits)
-    db = tmp_path / "station.db"
+    db = tmp_path / "s.db"
     assert _query(db, "PRAGMA integrity_check") == [("ok",)]
     rows = _query(db, "SELECT id, snapshot_jpeg, snapshot_sha256 FROM hits")
     stored = {i for i, _, _ in rows}
@@ -247,9 +215,8 @@ async def test_a_station_killed_while_writing_keeps_every_acknowledged_hit_whole
     for _, blob, digest in rows:  # no partial rows
         assert hashlib.sha256(blob).hexdigest() == digest
         assert bytes(blob) in snapshots
-    station = _serve(tmp_path, port)  # back up: senders retry everything they sent
+    station = serve_process(tmp_path, port)  # back up: senders retry all they sent
     try:
-        await _up(url)
         async with aiohttp.ClientSession(url, headers=auth(VEHICLE_TOKEN)) as http:
             statuses = []
             for hit in hits[: len(rows) + 50]:

@@ -5,9 +5,6 @@ import base64
 import json
 import os
 import shutil
-import subprocess
-import sys
-import time
 import urllib.request
 
 import cv2
@@ -21,6 +18,7 @@ from tests.station.helpers import (
     flight_wire,
     hit_wire,
     jpeg,
+    serve_process,
     write_tokens,
 )
 
@@ -63,33 +61,8 @@ def _call(url, method, path, token, body=None):
 def station_url(tmp_path):
     write_tokens(tmp_path / "tokens.txt")
     port = free_tcp_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "patrol",
-            "station",
-            "serve",
-            "--db",
-            str(tmp_path / "s.db"),
-            "--tokens",
-            str(tmp_path / "tokens.txt"),
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = serve_process(tmp_path, port)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/api/v1/health", timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
     yield url
     proc.terminate()
     proc.wait()
