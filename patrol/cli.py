@@ -36,6 +36,7 @@ from patrol.files import numbered, write_all
 from patrol.flight import FlightAbortedError
 from patrol.mavsdk_vehicle import check_url, connect
 from patrol.operation import Assignment, Result, operate
+from patrol.options import data_dir_option
 from patrol.preflight import CheckResult, preflight
 from patrol.report import print_lint, print_plan
 from patrol.resume import read_stopped
@@ -168,12 +169,7 @@ cli.add_command(station_command)
     default=None,
     help="Fly the patrol this many times over (a standing patrol); overrides the spec.",
 )
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Where flight logs go (default $PATROL_DATA_DIR or ~/.local/share/patrol/flights).",
-)
+@data_dir_option
 @click.option(
     "--video",
     default=None,
@@ -323,12 +319,7 @@ async def demo_command(out: Path, speedup: float) -> None:
 
 
 @cli.command("logs")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Where flight logs are (default $PATROL_DATA_DIR or ~/.local/share/patrol).",
-)
+@data_dir_option
 async def logs_command(data_dir: Path | None) -> None:
     """List recorded flights: when, how long, how far, and how each ended."""
     console = Console()

@@ -14,6 +14,7 @@ import asyncclick as click
 from rich.console import Console
 
 from patrol import flightlog
+from patrol.options import data_dir_option
 from patrol.station.outbox import logs_with_pending
 from patrol.station.sender import Sender, StationLink
 from patrol.station.serve import running
@@ -86,6 +87,16 @@ def station_link(url: str | None, token_file: Path | None, ca: Path | None) -> S
     return StationLink(url.rstrip("/"), token, ca)
 
 
+tokens_option = click.option(
+    "--tokens",
+    "tokens_path",
+    type=click.Path(path_type=Path),
+    default=Path("station-tokens.txt"),
+    show_default=True,
+    help="Tokens file: lines of ROLE NAME TOKEN (patrol station token adds one).",
+)
+
+
 @click.group("station")
 def station_command() -> None:
     """The station: stores hits and flight logs, and serves the review map."""
@@ -101,14 +112,7 @@ def station_command() -> None:
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
-@click.option(
-    "--tokens",
-    "tokens_path",
-    type=click.Path(path_type=Path),
-    default=Path("station-tokens.txt"),
-    show_default=True,
-    help="Tokens file: lines of ROLE NAME TOKEN (patrol station token adds one).",
-)
+@tokens_option
 @click.option(
     "--cert",
     type=click.Path(path_type=Path),
@@ -151,13 +155,7 @@ async def serve_command(
 
 
 @station_command.command("token")
-@click.option(
-    "--tokens",
-    "tokens_path",
-    type=click.Path(path_type=Path),
-    default=Path("station-tokens.txt"),
-    show_default=True,
-)
+@tokens_option
 @click.option(
     "--role",
     type=click.Choice([r.value for r in Role]),
@@ -175,12 +173,7 @@ async def token_command(tokens_path: Path, role: str, name: str) -> None:
 
 
 @station_command.command("push")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Where flight logs are (default $PATROL_DATA_DIR or ~/.local/share/patrol).",
-)
+@data_dir_option
 @click.option(
     "--wait",
     "wait_s",

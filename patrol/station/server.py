@@ -200,9 +200,8 @@ async def put_flight(request: web.Request) -> web.Response:
     except SchemaError as exc:
         raise ApiError(400, str(exc), field=exc.field) from None
     created = await request.app[STORE].put_flight(record)
-    summaries = [f for f in await request.app[STORE].flights() if f["id"] == flight_id]
-    if summaries:
-        request.app[HUB].publish(Event("flight", summaries[0]))
+    for summary in await request.app[STORE].flights(flight_id):
+        request.app[HUB].publish(Event("flight", summary))
     return web.json_response({"id": flight_id}, status=201 if created else 200)
 
 

@@ -306,11 +306,13 @@ class Store:
         rows = await self.read("SELECT snapshot_jpeg FROM hits WHERE id = ?", (hit_id,))
         return bytes(rows[0][0]) if rows else None
 
-    async def flights(self) -> list[dict[str, Any]]:
+    async def flights(self, flight_id: str | None = None) -> list[dict[str, Any]]:
+        """Flight summaries, newest first: all of them, or the one with this id."""
         rows = await self.read(
             "SELECT f.id, f.mission, f.vehicle, f.state, f.started_utc, f.ended_utc, "
             "f.duration_s, f.distance_m, (SELECT COUNT(*) FROM hits h WHERE h.flight = f.id) "
-            "AS hits FROM flights f ORDER BY f.started_utc DESC"
+            "AS hits FROM flights f WHERE ? IS NULL OR f.id = ? ORDER BY f.started_utc DESC",
+            (flight_id, flight_id),
         )
         return [dict(r) for r in rows]
 

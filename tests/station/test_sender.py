@@ -22,24 +22,28 @@ def queued_log(path, n: int) -> list[str]:
     """A flight log with `n` hits, each queued for the station in its own transaction."""
     log = FlightLog(path, {"flight_id": path.stem, "vehicle_url": "udpin://x"})
     ids = []
-    for k in range(n):
+    for _ in range(n):
         wire = hit_wire(flight=path.stem)
-        log.hit(
-            wire["id"],
-            time.monotonic(),
-            "person",
-            16.5,
-            104.7,
-            1.0,
-            0.9,
-            3,
-            b"\xff\xd8",
-            json.dumps(wire).encode(),
-        )
+        write_hit(log, wire)
         ids.append(wire["id"])
-        assert k >= 0
     log.close()
     return ids
+
+
+def write_hit(log, wire, *, label="person", lat_deg=16.5, error_m=1.0, confidence=0.9, sightings=3):
+    """A confirmed hit into the log with its station report, as the flight writes it."""
+    log.hit(
+        wire["id"],
+        time.monotonic(),
+        label,
+        lat_deg,
+        104.7,
+        error_m,
+        confidence,
+        sightings,
+        b"\xff\xd8",
+        json.dumps(wire).encode(),
+    )
 
 
 def station_ids(db) -> list[str]:
@@ -61,35 +65,13 @@ def outcomes(path) -> list[str | None]:
 def test_a_hit_and_its_outbox_row_are_one_transaction(tmp_path):
     log = FlightLog(tmp_path / "f.sqlite", {"flight_id": "f"})
     wire = hit_wire()
-    log.hit(
-        wire["id"],
-        time.monotonic(),
-        "person",
-        16.5,
-        104.7,
-        1.0,
-        0.9,
-        3,
-        b"\xff\xd8",
-        json.dumps(wire).encode(),
-    )
+    write_hit(log, wire)
     # a reader sees both at once (committed together) ...
     con = sqlite3.connect(tmp_path / "f.sqlite")
     assert con.execute("SELECT COUNT(*) FROM hits").fetchone()[0] == 1
     assert con.execute("SELECT kind, key FROM outbox").fetchall() == [("hit", wire["id"])]
     # ... and a refinement of the same hit queues nothing more
-    log.hit(
-        wire["id"],
-        time.monotonic(),
-        "person",
-        16.6,
-        104.7,
-        0.5,
-        0.95,
-        5,
-        b"\xff\xd8",
-        json.dumps(wire).encode(),
-    )
+    write_hit(log, wire, lat_deg=16.6, error_m=0.5, confidence=0.95, sightings=5)
     assert con.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 1
     con.close()
     log.close()
@@ -215,18 +197,7 @@ async def test_the_sender_keeps_running_and_picks_up_new_rows(tmp_path):
         async with anyio.create_task_group() as tg:
             tg.start_soon(sender.run)
             wire = hit_wire()
-            log.hit(
-                wire["id"],
-                time.monotonic(),
-                "car",
-                16.5,
-                104.7,
-                1.0,
-                0.9,
-                3,
-                b"",
-                json.dumps(wire).encode(),
-            )
+            write_hit(log, wire, label="car")
             await until(lambda: station_ids(st.db) == [wire["id"]], timeout_s=10)
             tg.cancel_scope.cancel()
         sender.close()
