@@ -32,7 +32,7 @@ from patrol.monitors import (
     progress_decision,
 )
 from patrol.pilot import FlightView, Pilot, PilotCommand
-from patrol.vehicle import FlyingVehicle, Live
+from patrol.vehicle import FlightMode, FlyingVehicle, Live
 from patrol.vision.onboard import Onboard
 from patrol.vision.pipeline import VisionRun
 
@@ -114,8 +114,13 @@ async def _on_interrupt(
 ) -> None:
     if not live.armed:
         return
-    if pilot.leave_on_interrupt and live.mode in ("mission", "hold", "return_to_launch", "land"):
-        if live.mode == "hold":
+    if pilot.leave_on_interrupt and live.mode in (
+        FlightMode.MISSION,
+        FlightMode.HOLD,
+        FlightMode.RETURN,
+        FlightMode.LAND,
+    ):
+        if live.mode is FlightMode.HOLD:
             await vehicle.start_mission()  # paused: back on the mission, which ends in a return
         log.event(
             "left on mission",
@@ -202,7 +207,7 @@ async def _fly(
                 item_since = now  # a pause is not a stall
             decision = (
                 None
-                if link_lost or decisions or live.mode == "hold"
+                if link_lost or decisions or live.mode is FlightMode.HOLD
                 else _decide(live, fence, frame, model, mission, margin_m)
                 or progress_decision(live, item_since, now, allowances)
             )
@@ -268,7 +273,7 @@ def _decide(
     mission: Mission,
     margin_m: float,
 ) -> Decision | None:
-    if live.mode in ("return_to_launch", "land"):
+    if live.mode.coming_home:
         return None  # already coming home
     found = fence_decision(fence, live, margin_m)
     if found is not None or not live.has_position:
@@ -293,7 +298,7 @@ def _view(
     above_reserve_wh = (live.battery_pct - model.reserve_pct) / 100 * model.battery_wh
     return FlightView(
         label=label,
-        mode=live.mode,
+        mode=live.mode_name or live.mode.value,
         lat_deg=live.lat_deg,
         lon_deg=live.lon_deg,
         alt_rel_m=live.alt_rel_m,

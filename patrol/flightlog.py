@@ -117,7 +117,7 @@ class FlightLog:
                 live.ground_speed_mps,
                 live.battery_pct,
                 live.voltage_v,
-                live.mode,
+                live.mode.value,
                 int(live.armed),
                 int(live.in_air),
                 live.mission_current,

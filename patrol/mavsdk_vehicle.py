@@ -30,7 +30,7 @@ from geofence.frames import GeoPoint
 from geofence.mavlink import MavItem
 from patrol.autopilots import ARDUPILOT, PX4, AutopilotProfile, ParamKind, ParamSetting
 from patrol.errors import CommandRejectedError, LinkError, TransferError, VehicleTimeoutError
-from patrol.vehicle import ItemKind, Live, Status
+from patrol.vehicle import FlightMode, ItemKind, Live, Status
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,6 +40,21 @@ TRANSFER_BASE_S = 5.0
 TRANSFER_PER_ITEM_S = 0.25
 TRANSFER_ATTEMPTS = 3
 STATUS_TIMEOUT_S = 10.0
+#: MAVSDK's names for the modes it reports, as patrol's.
+_MODES = {
+    "READY": FlightMode.READY,
+    "TAKEOFF": FlightMode.TAKEOFF,
+    "MISSION": FlightMode.MISSION,
+    "HOLD": FlightMode.HOLD,
+    "RETURN_TO_LAUNCH": FlightMode.RETURN,
+    "LAND": FlightMode.LAND,
+    "OFFBOARD": FlightMode.GUIDED,
+    "MANUAL": FlightMode.MANUAL,
+    "ALTCTL": FlightMode.MANUAL,
+    "POSCTL": FlightMode.MANUAL,
+    "STABILIZED": FlightMode.MANUAL,
+    "ACRO": FlightMode.MANUAL,
+}
 _MISSION_TYPE = {ItemKind.MISSION: 0, ItemKind.FENCE: 1, ItemKind.RALLY: 2}
 
 
@@ -239,7 +254,8 @@ class MavsdkVehicle:
 
         async def mode() -> None:
             async for m in self._telemetry.subscribe_flight_mode():
-                live.mode = m.name.lower()
+                live.mode = _MODES.get(m.name, FlightMode.UNKNOWN)
+                live.mode_name = m.name.lower()
 
         async def armed() -> None:
             async for a in self._telemetry.subscribe_armed():

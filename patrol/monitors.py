@@ -19,7 +19,7 @@ from geofence.frames import LatLon, LocalFrame
 from geofence.mavlink import MavCmd, MavItem
 from missions import energy
 from missions.energy import VehicleModel
-from patrol.vehicle import Live
+from patrol.vehicle import FlightMode, Live
 
 #: Deceleration assumed when predicting where the vehicle would stop (gentler than the
 #: autopilot's, so approaching a lane end at the margin does not look like a breach).
@@ -120,7 +120,7 @@ def progress_decision(
     live: Live, item_since_s: float, now_s: float, allowances_s: tuple[float, ...]
 ) -> Decision | None:
     """Hold (and alert) when the current mission item has taken far longer than it should."""
-    if not live.in_air or live.mode != "mission" or not allowances_s:
+    if not live.in_air or live.mode is not FlightMode.MISSION or not allowances_s:
         return None
     index = min(max(live.mission_current, 0), len(allowances_s) - 1)
     stuck_s = now_s - item_since_s

@@ -20,7 +20,7 @@ import anyio
 from geofence.frames import LatLon, LocalFrame
 from patrol.flightlog import FlightLog
 from patrol.pilot import Pilot, PilotCommand
-from patrol.vehicle import Live
+from patrol.vehicle import FlightMode, Live
 
 HORIZON_S = 8.0
 STEP_S = 0.5
@@ -29,7 +29,7 @@ TICK_S = 0.2
 RELEASE_MARGIN_M = 2.0
 #: A launch waits until the vehicle before it is within this of its own altitude.
 AT_ALTITUDE_M = 3.0
-_RESUMABLE = {"mission": PilotCommand.RESUME, "return_to_launch": PilotCommand.RETURN}
+_RESUMABLE = {FlightMode.MISSION: PilotCommand.RESUME, FlightMode.RETURN: PilotCommand.RETURN}
 
 
 class Traffic:

@@ -9,13 +9,32 @@ home as mission item 0 for ArduPilot) and back, so callers compare like with lik
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
 
 from geofence.frames import GeoPoint
 from geofence.mavlink import MavItem
 from patrol.autopilots import AutopilotProfile, ParamKind, ParamSetting
+
+
+class FlightMode(Enum):
+    """What the vehicle is doing, whichever autopilot flies it (the autopilot's own name for
+    its mode is kept beside it in `Live.mode_name`, for the log and the pilot)."""
+
+    UNKNOWN = "unknown"
+    READY = "ready"  # on the ground in a mode it can be armed in
+    TAKEOFF = "takeoff"
+    MISSION = "mission"
+    HOLD = "hold"  # PX4 Hold, ArduPilot Loiter or Brake
+    RETURN = "return"  # PX4 Return, ArduPilot RTL or Smart RTL
+    LAND = "land"
+    GUIDED = "guided"  # PX4 Offboard, ArduPilot Guided
+    MANUAL = "manual"  # a mode a pilot's sticks fly (stabilised, altitude, position)
+
+    @property
+    def coming_home(self) -> bool:
+        return self in (FlightMode.RETURN, FlightMode.LAND)
 
 
 class ItemKind(Enum):
@@ -89,6 +108,24 @@ def item_difference(sent: MavItem, got: MavItem, unused: float | None) -> str | 
     return None
 
 
+class Severity(Enum):
+    """MAV_SEVERITY, folded to what a pilot acts on."""
+
+    CRITICAL = "critical"  # emergency, alert, critical
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"  # notice, info, debug
+
+
+@dataclass(frozen=True, slots=True)
+class AutopilotMessage:
+    """Something the autopilot said or did on its own, in its own words."""
+
+    t_s: float  # monotonic time it was heard
+    severity: Severity
+    text: str
+
+
 @dataclass
 class Live:
     """The vehicle's latest state, kept current by `Vehicle.watch` (mutable: one writer)."""
@@ -106,11 +143,19 @@ class Live:
     roll_deg: float = 0.0
     pitch_deg: float = 0.0
     yaw_deg: float = 0.0
-    mode: str = "unknown"
+    mode: FlightMode = FlightMode.UNKNOWN
+    mode_name: str = ""  # the autopilot's own name for its mode ("AUTO", "Hold", "BRAKE")
     armed: bool = False
     in_air: bool = False
+    # mission items in patrol's numbering (0 is the first item patrol uploaded, on either
+    # autopilot: ArduPilot's home item 0 is taken off by the vehicle implementation)
     mission_current: int = 0
     mission_total: int = 0
+    mission_reached: int = -1  # the highest item the autopilot reported reached, -1: none
+    h_acc_m: float = math.nan  # the autopilot's horizontal position accuracy (1 sigma), metres
+    #: What the autopilot said (STATUSTEXT, mode changes, failsafes) not yet taken by the
+    #: flight loop, oldest first; the loop drains it into the flight log.
+    said: list[AutopilotMessage] = field(default_factory=list)
 
     @property
     def ground_speed_mps(self) -> float:

@@ -13,7 +13,7 @@ from patrol.monitors import (
     item_allowances_s,
     progress_decision,
 )
-from patrol.vehicle import Live
+from patrol.vehicle import FlightMode, Live
 from tests.conftest import EXAMPLES
 
 HOME = LatLon(16.5424, 104.7246)
@@ -100,13 +100,13 @@ def test_item_allowances_follow_legs_and_loiters():
 
 def test_progress_holds_when_an_item_takes_far_too_long():
     allow = item_allowances_s(_items(), 8.0)
-    live = _live(0, 100, mode="mission", mission_current=1)
+    live = _live(0, 100, mode=FlightMode.MISSION, mission_current=1)
     assert progress_decision(live, 0.0, allow[1] - 1, allow) is None
     d = progress_decision(live, 0.0, allow[1] + 1, allow)
     assert d is not None
     assert d.action is Action.HOLD
     assert "no mission progress" in d.reason
-    returning = _live(0, 100, mode="return_to_launch", mission_current=1)
+    returning = _live(0, 100, mode=FlightMode.RETURN, mission_current=1)
     assert progress_decision(returning, 0.0, allow[1] + 1, allow) is None
 
 

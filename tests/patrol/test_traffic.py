@@ -4,12 +4,12 @@ from geofence.frames import LatLon, LocalFrame
 from patrol.flightlog import FlightLog
 from patrol.pilot import Pilot, PilotCommand
 from patrol.traffic import Traffic
-from patrol.vehicle import Live
+from patrol.vehicle import FlightMode, Live
 
 HOME = LatLon(16.5424, 104.7246)
 
 
-def _live(east_m, north_m, alt_m, *, vel_e=0.0, vel_d=0.0, mode="mission"):
+def _live(east_m, north_m, alt_m, *, vel_e=0.0, vel_d=0.0, mode=FlightMode.MISSION):
     here = LocalFrame(HOME).enu2geodetic(east_m, north_m)
     return Live(
         lat_deg=here.lat_deg,
@@ -34,13 +34,13 @@ def _traffic(tmp_path, lives):
 
 def test_the_higher_vehicle_holds_and_goes_on_when_clear(tmp_path):
     cruising = _live(-30.0, 0.0, 40.0, vel_e=8.0)  # vehicle 1 heading for vehicle 2's pad
-    descending = _live(10.0, 0.0, 42.0, vel_d=1.5, mode="return_to_launch")
+    descending = _live(10.0, 0.0, 42.0, vel_d=1.5, mode=FlightMode.RETURN)
     traffic, pilots, said = _traffic(tmp_path, [cruising, descending])
     traffic.step()
     assert pilots[1].take() == (PilotCommand.HOLD, "traffic")
     assert pilots[0].take() is None  # the lower vehicle flies on
     assert "vehicle 2 holds" in said[0]
-    descending.mode, descending.vel_d_mps = "hold", 0.0
+    descending.mode, descending.vel_d_mps = FlightMode.HOLD, 0.0
     passed = LocalFrame(HOME).enu2geodetic(60.0, 0.0)
     cruising.lat_deg, cruising.lon_deg = passed.lat_deg, passed.lon_deg
     traffic.step()  # vehicle 1 has passed and is moving away
