@@ -1,61 +1,79 @@
 """The one module that imports mavsdk: a `Vehicle` over MAVSDK v4 (the native binding).
 
-Every wait is bounded and turns into a typed error. Uploads and downloads retry with a timeout
-that grows with the number of items and doubles on each retry, so a slow serial radio gets
-there. MAVSDK's errors are translated into patrol's here and nowhere else.
+What it takes from MAVSDK: the link (heartbeats, the connection), the mission protocol for
+mission, fence and rally points, parameters, and commands with their acknowledgements. What it
+does itself, because the real autopilots need it: telemetry is asked for message by message at
+run time and decoded by `patrol.telemetry` (modes by each autopilot's own numbers); mode
+changes are confirmed from the mode the vehicle then reports, and sent again while the
+autopilot is not yet ready for them; before arming the vehicle is put in a mode it can be armed
+in (ArduPilot stays in RTL or AUTO after a landing and refuses to arm there).
+
+Every wait is bounded and cancellable: transfers and commands go through MAVSDK's callback
+calls, so a Ctrl-C leaves no thread inside MAVSDK (a transfer is cancelled on the vehicle's
+side too); parameter calls, which MAVSDK offers only blocking, run in worker threads that
+MAVSDK's own timeout ends. MAVSDK's errors are translated into patrol's here and nowhere else.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 import anyio
 from mavsdk import Autopilot as MavsdkAutopilot
 from mavsdk import ComponentType, Configuration, MavsdkError
 from mavsdk.asyncio import Mavsdk
-from mavsdk.asyncio.plugins.action.action import ActionAsync
-from mavsdk.asyncio.plugins.mission_raw.mission_raw import MissionRawAsync
-from mavsdk.asyncio.plugins.param.param import ParamAsync
-from mavsdk.asyncio.plugins.telemetry.telemetry import TelemetryAsync
-from mavsdk.plugins.mission_raw import MissionItem
+from mavsdk.plugins.mavlink_direct import MavlinkDirect, MavlinkDirectResult, MavlinkMessage
+from mavsdk.plugins.mission_raw import MissionItem, MissionRaw, MissionRawResult
+from mavsdk.plugins.param import Param, ParamResult
 
 from geofence.errors import PatrolError
-from geofence.frames import GeoPoint
 from geofence.mavlink import MavItem
-from patrol.autopilots import ARDUPILOT, PX4, AutopilotProfile, ParamKind, ParamSetting
+from patrol import telemetry
+from patrol.autopilots import (
+    ARDUPILOT,
+    HOME_POSITION_ID,
+    PX4,
+    TELEMETRY,
+    AutopilotProfile,
+    ParamKind,
+)
 from patrol.errors import CommandRejectedError, LinkError, TransferError, VehicleTimeoutError
 from patrol.vehicle import FlightMode, ItemKind, Live, Status
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 URL_SCHEMES = ("udpin://", "udpout://", "udp://", "tcpin://", "tcpout://", "tcp://", "serial://")
 TRANSFER_BASE_S = 5.0
 TRANSFER_PER_ITEM_S = 0.25
 TRANSFER_ATTEMPTS = 3
-STATUS_TIMEOUT_S = 10.0
-#: MAVSDK's names for the modes it reports, as patrol's.
-_MODES = {
-    "READY": FlightMode.READY,
-    "TAKEOFF": FlightMode.TAKEOFF,
-    "MISSION": FlightMode.MISSION,
-    "HOLD": FlightMode.HOLD,
-    "RETURN_TO_LAUNCH": FlightMode.RETURN,
-    "LAND": FlightMode.LAND,
-    "OFFBOARD": FlightMode.GUIDED,
-    "MANUAL": FlightMode.MANUAL,
-    "ALTCTL": FlightMode.MANUAL,
-    "POSCTL": FlightMode.MANUAL,
-    "STABILIZED": FlightMode.MANUAL,
-    "ACRO": FlightMode.MANUAL,
-}
+COMMAND_TIMEOUT_S = 10.0
+PARAM_TIMEOUT_S = 10.0
+#: How long a commanded mode may take to show in the vehicle's heartbeat before it is sent
+#: again, and how long the autopilot may stay not ready for it (PX4 refuses a mission start for
+#: a few seconds after a new mission is uploaded, after first accepting it).
+MODE_CONFIRM_S = 2.0
+MODE_READY_S = 20.0
 _MISSION_TYPE = {ItemKind.MISSION: 0, ItemKind.FENCE: 1, ItemKind.RALLY: 2}
+_MAV_RESULT = {
+    0: "accepted",
+    1: "temporarily rejected",
+    2: "denied",
+    3: "unsupported",
+    4: "failed",
+    5: "in progress",
+    6: "cancelled",
+}
+_CMD_ARM, _CMD_SET_MODE, _CMD_MISSION_START = 400, 176, 300
+_CMD_SET_MESSAGE_INTERVAL, _CMD_REQUEST_MESSAGE = 511, 512
 
 
 def check_url(url: str) -> None:
@@ -107,208 +125,344 @@ def _from_mavsdk(item: Any) -> MavItem:
     )
 
 
+async def _called_back(
+    start: Callable[[Callable[..., None]], None], cancel: Callable[[], None]
+) -> Any:
+    """Start one of MAVSDK's callback calls and await its callback's arguments; cancelling the
+    await cancels the call on MAVSDK's side too."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[tuple[Any, ...]] = loop.create_future()
+
+    def settle(args: tuple[Any, ...]) -> None:
+        if not done.done():
+            done.set_result(args)
+
+    def callback(*args: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(settle, args)
+
+    start(callback)
+    try:
+        return await done
+    except BaseException:
+        cancel()
+        raise
+
+
 class MavsdkVehicle:
     """A vehicle reached through MAVSDK (use `connect`)."""
 
-    def __init__(self, url: str, system: Any, profile: AutopilotProfile) -> None:
+    def __init__(self, url: str, system: Any, profile: AutopilotProfile, sysid: int) -> None:
         self.url = url
         self.profile = profile
-        self._mission = MissionRawAsync(system)
-        self._telemetry = TelemetryAsync(system)
-        self._params = ParamAsync(system)
-        self._action = ActionAsync(system)
-        self._home: GeoPoint | None = None
+        self.sysid = sysid
+        self.live = Live()  # the link's own view, kept current from connect to close
+        self._sinks: list[Live] = [self.live]
+        self._target = int(system._system.get_system_id())
+        self._mission = MissionRaw(system._system)
+        self._params = Param(system._system)
+        self._direct = MavlinkDirect(system._system)
+        self._subscriptions: list[Any] = []
+        self._heartbeat = anyio.Event()  # set at each heartbeat, then replaced
 
-    async def _bounded(self, what: str, timeout_s: float, call: Callable[[], Awaitable[T]]) -> T:
+    async def _until(self, ready: Callable[[], bool]) -> None:
+        """Wait until `ready()` holds, looking again at each heartbeat."""
+        while not ready():
+            await self._heartbeat.wait()
+
+    # -- telemetry -------------------------------------------------------------------------
+
+    def _start_telemetry(self) -> None:
+        loop = asyncio.get_running_loop()
+
+        def folded(message: MavlinkMessage) -> None:
+            if message.system_id != self._target:
+                return
+            try:
+                fields = json.loads(message.fields_json)
+            except ValueError:
+                return
+            now_s = time.monotonic()
+            for live in self._sinks:
+                telemetry.apply(live, self.profile, message.message_name, fields, now_s)
+            del self.live.said[: -telemetry.SAID_KEPT]
+            if message.message_name == "HEARTBEAT":
+                self._heartbeat.set()
+                self._heartbeat = anyio.Event()
+
+        def on_message(message: MavlinkMessage, _user: Any) -> None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(folded, message)
+
+        for name in telemetry.MESSAGES:
+            self._subscriptions.append(self._direct.subscribe_message(name, on_message))
+
+    def _stop_telemetry(self) -> None:
+        for handle in self._subscriptions:
+            self._direct.unsubscribe_message(handle)
+        self._subscriptions.clear()
+
+    async def request_telemetry(self) -> None:
+        """Ask for every message patrol reads at its rate, and for the home position (in no
+        stream). Run-time requests are what both autopilots honour; ArduPilot reads its
+        stream-rate parameters only at boot."""
+        for wanted in TELEMETRY:
+            interval_us = 1e6 / wanted.rate_hz
+            try:
+                await self._command(
+                    f"asking for {wanted.name}",
+                    _CMD_SET_MESSAGE_INTERVAL,
+                    (wanted.msg_id, interval_us),
+                )
+            except CommandRejectedError as exc:
+                # PX4 sends MISSION_CURRENT on its own and refuses an interval for it
+                logger.info("%s", exc)
+        await self._command(
+            "asking for the home position", _CMD_REQUEST_MESSAGE, (HOME_POSITION_ID,)
+        )
+
+    async def watch(self, live: Live) -> None:
+        """Keep `live` current until cancelled."""
+        self._copy(live)
+        self._sinks.append(live)
         try:
-            with anyio.fail_after(timeout_s):
-                return await call()
-        except TimeoutError as exc:
-            raise VehicleTimeoutError(what, timeout_s) from exc
+            await anyio.sleep_forever()
+        finally:
+            self._sinks.remove(live)
 
-    async def _retrying(self, what: str, count: int, call: Callable[[], Awaitable[T]]) -> T:
+    def _copy(self, live: Live) -> None:
+        for name in Live.__dataclass_fields__:
+            if name != "said":
+                setattr(live, name, getattr(self.live, name))
+
+    async def status(self) -> Status:
+        live = self.live
+        if live.home is None:
+            with contextlib.suppress(CommandRejectedError, VehicleTimeoutError):
+                await self._command(
+                    "asking for the home position", _CMD_REQUEST_MESSAGE, (HOME_POSITION_ID,)
+                )
+        return Status(
+            gps_fix_3d=live.gps_fix_type >= 3,
+            satellites=live.satellites,
+            home=live.home,
+            battery_pct=live.battery_pct if math.isfinite(live.battery_pct) else 0.0,
+            armed=live.armed,
+            in_air=live.in_air,
+        )
+
+    # -- commands --------------------------------------------------------------------------
+
+    async def _command(self, what: str, command: int, params: tuple[float, ...] = ()) -> None:
+        """Send COMMAND_LONG and wait for its final acknowledgement; a refusal raises with the
+        autopilot's own words when it said any."""
+        padded = (*params, *(0.0,) * (7 - len(params)))
+        fields: dict[str, float] = {
+            "target_system": self._target,
+            "target_component": 1,
+            "command": command,
+            "confirmation": 0,
+        }
+        fields |= {f"param{k + 1}": v for k, v in enumerate(padded)}
+        message = MavlinkMessage(
+            "COMMAND_LONG", 0, 0, self._target, 1, json.dumps(fields, allow_nan=False)
+        )
+        said_before = len(self.live.said)
+        try:
+            with anyio.fail_after(COMMAND_TIMEOUT_S):
+                result, ack, _user = await _called_back(
+                    lambda cb: self._direct.send_command_async(message, cb), lambda: None
+                )
+        except TimeoutError as exc:
+            raise VehicleTimeoutError(what, COMMAND_TIMEOUT_S) from exc
+        if result != MavlinkDirectResult.SUCCESS:
+            raise VehicleTimeoutError(what, COMMAND_TIMEOUT_S)
+        code = int(json.loads(ack.fields_json).get("result", 4))
+        if code != 0:
+            said = [m.text for m in self.live.said[said_before:]]
+            words = _MAV_RESULT.get(code, f"result {code}")
+            raise CommandRejectedError(what, words + (f" ({'; '.join(said)})" if said else ""))
+
+    async def _set_mode(self, what: str, mode: FlightMode) -> None:
+        """Command `mode` and wait until the vehicle reports it, sending it again while the
+        autopilot accepts it without taking it (not ready yet) or refuses it for now."""
+        custom = self.profile.commanded[mode]
+        wanted = self.profile.mode(custom)
+        deadline = time.monotonic() + MODE_READY_S
+        last = ""
+        while True:
+            if mode is FlightMode.MISSION and self.profile.mission_start_command:
+                send = self._command(what, _CMD_MISSION_START, (0.0, 0.0))
+            else:
+                send = self._command(what, _CMD_SET_MODE, self.profile.set_mode_params(custom))
+            try:
+                await send
+            except CommandRejectedError as exc:
+                last = exc.result
+            with anyio.move_on_after(MODE_CONFIRM_S):
+                await self._until(lambda: (self.live.mode, self.live.mode_name) == wanted)
+            if (self.live.mode, self.live.mode_name) == wanted:
+                return
+            if time.monotonic() >= deadline:
+                said = "; ".join(m.text for m in self.live.said[-3:])
+                raise CommandRejectedError(
+                    what,
+                    f"it stayed in {self.live.mode_name or 'an unknown mode'}"
+                    + (f" ({last})" if last else "")
+                    + (f"; it said: {said}" if said else ""),
+                )
+
+    async def arm(self) -> None:
+        armable = self.profile.mode(self.profile.commanded[FlightMode.READY])
+        if (self.live.mode, self.live.mode_name) != armable:
+            await self._set_mode(f"switching to {armable[1]} to arm", FlightMode.READY)
+        await self._command("arm", _CMD_ARM, (1.0,))
+
+    async def start_mission(self) -> None:
+        await self._set_mode("mission start", FlightMode.MISSION)
+
+    async def hold(self) -> None:
+        await self._set_mode("hold", FlightMode.HOLD)
+
+    async def land(self) -> None:
+        await self._set_mode("land", FlightMode.LAND)
+
+    async def return_to_launch(self) -> None:
+        await self._set_mode("return to launch", FlightMode.RETURN)
+
+    # -- mission protocol ------------------------------------------------------------------
+
+    def _home_item(self) -> MavItem:
+        h = self.live.home
+        lat, lon, alt = (h.lat_deg, h.lon_deg, h.alt_amsl_m) if h else (0.0, 0.0, 0.0)
+        return MavItem(16, 0, 0.0, 0.0, 0.0, 0.0, lat, lon, alt)
+
+    async def _transfer(
+        self,
+        what: str,
+        count: int,
+        start: Callable[[Callable[..., None]], None],
+        cancel: Callable[[], None],
+    ) -> tuple[Any, ...]:
         timeout_s = TRANSFER_BASE_S + TRANSFER_PER_ITEM_S * count
         for attempt in range(1, TRANSFER_ATTEMPTS + 1):
             try:
-                return await self._bounded(what, timeout_s, call)
-            except (VehicleTimeoutError, MavsdkError) as exc:
-                timed_out = (
-                    isinstance(exc, VehicleTimeoutError)
-                    or "TIMEOUT" in str(getattr(exc, "result", "")).upper()
-                )
-                if not timed_out or attempt == TRANSFER_ATTEMPTS:
-                    raise
-                logger.warning(
-                    "%s timed out (attempt %d), retrying with %.0f s", what, attempt, timeout_s * 2
-                )
-                timeout_s *= 2
+                with anyio.fail_after(timeout_s):
+                    answer: tuple[Any, ...] = await _called_back(start, cancel)
+            except TimeoutError:
+                answer = (MissionRawResult.TIMEOUT,)
+            result = MissionRawResult(answer[0])
+            if result is MissionRawResult.SUCCESS:
+                return answer
+            if result is not MissionRawResult.TIMEOUT or attempt == TRANSFER_ATTEMPTS:
+                raise TransferError(what, result.name.lower().replace("_", " "))
+            logger.warning("%s timed out (attempt %d), retrying", what, attempt)
+            timeout_s *= 2
         raise AssertionError("unreachable")
-
-    async def _first(self, what: str, subscribe: Callable[[], AsyncIterator[T]]) -> T:
-        """The next value a telemetry subscription delivers (the plain getters return defaults
-        until the first message has arrived)."""
-
-        async def first() -> T:
-            async for value in subscribe():
-                return value
-            raise VehicleTimeoutError(what, 0.0)
-
-        return await self._bounded(what, STATUS_TIMEOUT_S, first)
-
-    async def status(self) -> Status:
-        t = self._telemetry
-        gps = await self._first("GPS status", t.subscribe_gps_info)
-        battery = await self._first("battery", t.subscribe_battery)
-        armed = await self._first("armed state", t.subscribe_armed)
-        in_air = await self._first("in-air state", t.subscribe_in_air)
-        home = await self._first("home position", t.subscribe_home)
-        where = None
-        if math.isfinite(home.latitude_deg) and math.isfinite(home.longitude_deg):
-            where = GeoPoint(home.latitude_deg, home.longitude_deg, home.absolute_altitude_m)
-        self._home = where
-        return Status(
-            gps_fix_3d=int(gps.fix_type) >= 3,
-            satellites=int(gps.num_satellites),
-            home=where,
-            battery_pct=float(battery.remaining_percent),
-            armed=bool(armed),
-            in_air=bool(in_air),
-        )
-
-    def _home_item(self) -> MavItem:
-        h = self._home or GeoPoint(0.0, 0.0, 0.0)
-        return MavItem(16, 0, 0.0, 0.0, 0.0, 0.0, h.lat_deg, h.lon_deg, h.alt_amsl_m)
 
     async def upload(self, kind: ItemKind, items: tuple[MavItem, ...]) -> None:
         if kind is ItemKind.MISSION and self.profile.mission_item0_is_home:
             items = (self._home_item(), *items)
         raw = [_to_mavsdk(it, k, kind, self.profile.unused_param) for k, it in enumerate(items)]
-        call = {
-            ItemKind.MISSION: self._mission.upload_mission,
-            ItemKind.FENCE: self._mission.upload_geofence,
-            ItemKind.RALLY: self._mission.upload_rally_points,
+        start = {
+            ItemKind.MISSION: self._mission.upload_mission_async,
+            ItemKind.FENCE: self._mission.upload_geofence_async,
+            ItemKind.RALLY: self._mission.upload_rally_points_async,
         }[kind]
-        try:
-            await self._retrying(f"{kind.value} upload", len(raw), lambda: call(raw))
-        except MavsdkError as exc:
-            raise TransferError(kind.value, _result(exc)) from exc
+        await self._transfer(
+            f"{kind.value} upload",
+            len(raw),
+            lambda cb: start(raw, cb),
+            self._mission.cancel_mission_upload,
+        )
+        if kind is ItemKind.MISSION:
+            for live in self._sinks:
+                live.mission_reached = -1
+                live.mission_total = len(raw) - (1 if self.profile.mission_item0_is_home else 0)
 
     async def download(self, kind: ItemKind) -> tuple[MavItem, ...]:
-        call = {
-            ItemKind.MISSION: self._mission.download_mission,
-            ItemKind.FENCE: self._mission.download_geofence,
-            ItemKind.RALLY: self._mission.download_rallypoints,
+        start = {
+            ItemKind.MISSION: self._mission.download_mission_async,
+            ItemKind.FENCE: self._mission.download_geofence_async,
+            ItemKind.RALLY: self._mission.download_rallypoints_async,
         }[kind]
-        try:
-            raw = await self._retrying(f"{kind.value} download", 50, call)
-        except MavsdkError as exc:
-            raise TransferError(kind.value, _result(exc)) from exc
-        items = tuple(_from_mavsdk(it) for it in raw)
+        answer = await self._transfer(
+            f"{kind.value} download", 50, start, self._mission.cancel_mission_download
+        )
+        raw = answer[1] if len(answer) > 2 else []
+        items = tuple(_from_mavsdk(it) for it in (raw or []))
         if kind is ItemKind.MISSION and self.profile.mission_item0_is_home:
             items = items[1:]
         return items
 
-    async def set_param(self, setting: ParamSetting) -> None:
-        call: Callable[[], Awaitable[Any]]
-        if setting.kind is ParamKind.INT:
-            call = partial(self._params.set_param_int, setting.name, int(setting.value))
-        else:
-            call = partial(self._params.set_param_float, setting.name, float(setting.value))
+    # -- parameters ------------------------------------------------------------------------
+
+    async def _param_call(self, what: str, call: Callable[[], Any]) -> Any:
         try:
-            await self._bounded(f"setting {setting.name}", 10.0, call)
-        except MavsdkError as exc:
-            raise CommandRejectedError(f"setting {setting.name}", _result(exc)) from exc
+            with anyio.fail_after(PARAM_TIMEOUT_S):
+                return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+        except TimeoutError as exc:
+            raise VehicleTimeoutError(what, PARAM_TIMEOUT_S) from exc
 
-    async def get_param(self, name: str, kind: ParamKind) -> float:
-        getter = (
-            self._params.get_param_int if kind is ParamKind.INT else self._params.get_param_float
-        )
-        try:
-            return float(await self._bounded(f"reading {name}", 10.0, lambda: getter(name)))
-        except MavsdkError as exc:
-            raise CommandRejectedError(f"reading {name}", _result(exc)) from exc
+    async def get_param(self, name: str) -> float | None:
+        """By either type: ArduPilot answers every parameter as a float on the wire, so
+        MAVSDK may take an integer parameter for a float one."""
+        last: MavsdkError | None = None
+        getters: list[Callable[[str], Any]] = [
+            self._params.get_param_int,
+            self._params.get_param_float,
+        ]
+        for getter in getters:
+            try:
+                value = await self._param_call(f"reading {name}", partial(getter, name))
+                return float(value)
+            except MavsdkError as exc:
+                result = getattr(exc, "result", None)
+                if result == ParamResult.DOES_NOT_EXIST:
+                    return None
+                last = exc
+        raise CommandRejectedError(f"reading {name}", _result(last))
 
-    async def watch(self, live: Live) -> None:
-        """Keep `live` current from MAVSDK's subscriptions until cancelled."""
+    async def set_param(self, name: str, value: float, kind: ParamKind) -> None:
+        """As `kind`, else as the other type (see `get_param`)."""
+        setters: list[Callable[[], Any]] = [
+            lambda: self._params.set_param_int(name, int(value)),
+            lambda: self._params.set_param_float(name, float(value)),
+        ]
+        if kind is ParamKind.FLOAT:
+            setters.reverse()
+        last: MavsdkError | None = None
+        for setter in setters:
+            try:
+                await self._param_call(f"setting {name}", setter)
+                return
+            except MavsdkError as exc:
+                if getattr(exc, "result", None) != ParamResult.WRONG_TYPE:
+                    raise CommandRejectedError(f"setting {name}", _result(exc)) from exc
+                last = exc
+        raise CommandRejectedError(f"setting {name}", _result(last))
 
-        def heard() -> None:
-            live.heard_s = time.monotonic()
-
-        async def position() -> None:
-            async for p in self._telemetry.subscribe_position():
-                live.lat_deg, live.lon_deg = p.latitude_deg, p.longitude_deg
-                live.alt_rel_m, live.alt_amsl_m = p.relative_altitude_m, p.absolute_altitude_m
-                heard()
-
-        async def velocity() -> None:
-            async for v in self._telemetry.subscribe_velocity_ned():
-                live.vel_n_mps, live.vel_e_mps, live.vel_d_mps = v.north_m_s, v.east_m_s, v.down_m_s
-
-        async def attitude() -> None:
-            async for a in self._telemetry.subscribe_attitude_euler():
-                live.roll_deg, live.pitch_deg, live.yaw_deg = a.roll_deg, a.pitch_deg, a.yaw_deg
-
-        async def battery() -> None:
-            async for b in self._telemetry.subscribe_battery():
-                live.battery_pct, live.voltage_v = b.remaining_percent, b.voltage_v
-
-        async def mode() -> None:
-            async for m in self._telemetry.subscribe_flight_mode():
-                live.mode = _MODES.get(m.name, FlightMode.UNKNOWN)
-                live.mode_name = m.name.lower()
-
-        async def armed() -> None:
-            async for a in self._telemetry.subscribe_armed():
-                live.armed = bool(a)
-
-        async def in_air() -> None:
-            async for a in self._telemetry.subscribe_in_air():
-                live.in_air = bool(a)
-
-        async def progress() -> None:
-            async for m in self._mission.subscribe_mission_progress():
-                live.mission_current, live.mission_total = int(m.current), int(m.total)
-
-        async with anyio.create_task_group() as tg:
-            for watcher in (position, velocity, attitude, battery, mode, armed, in_air, progress):
-                tg.start_soon(watcher)
-
-    async def _act(self, what: str, call: Callable[[], Awaitable[Any]]) -> None:
-        try:
-            await self._bounded(what, 10.0, call)
-        except MavsdkError as exc:
-            raise CommandRejectedError(what, _result(exc)) from exc
-
-    async def arm(self) -> None:
-        await self._act("arm", self._action.arm)
-
-    async def start_mission(self) -> None:
-        await self._act("mission start", self._mission.start_mission)
-
-    async def hold(self) -> None:
-        await self._act("hold", self._action.hold)
-
-    async def land(self) -> None:
-        await self._act("land", self._action.land)
-
-    async def return_to_launch(self) -> None:
-        try:
-            await self._bounded("return to launch", 10.0, self._action.return_to_launch)
-        except MavsdkError as exc:
-            raise CommandRejectedError("return to launch", _result(exc)) from exc
+    def close(self) -> None:
+        self._stop_telemetry()
 
 
-def _result(exc: MavsdkError) -> str:
+def _result(exc: MavsdkError | None) -> str:
+    """MAVSDK's result code in words (never the call's arguments: a failed upload's text
+    would list every item's repr)."""
     result = getattr(exc, "result", None)
-    text = getattr(result, "result_str", None) or str(getattr(result, "result", "") or exc)
-    return text or exc.__class__.__name__
+    if result is None:
+        return exc.__class__.__name__ if exc is not None else "no answer"
+    name = getattr(result, "name", None)
+    return str(name).lower().replace("_", " ") if name else str(result)
 
 
 @asynccontextmanager
 async def connect(url: str, *, timeout_s: float = 10.0) -> AsyncIterator[MavsdkVehicle]:
-    """Open `url`, wait for an autopilot's heartbeat, and yield it as a `Vehicle`."""
+    """Open `url`, wait for an autopilot's heartbeat, ask for its telemetry, and yield it as a
+    `Vehicle`."""
     check_url(url)
     config = Configuration.create_with_component_type(ComponentType.GROUND_STATION)
+    sysid = int(config.system_id)
     async with Mavsdk(config) as mavsdk:
         try:
             await mavsdk.add_any_connection(url)
@@ -323,7 +477,10 @@ async def connect(url: str, *, timeout_s: float = 10.0) -> AsyncIterator[MavsdkV
             )
         kind = await system.autopilot_type()
         profile = ARDUPILOT if kind == MavsdkAutopilot.ARDUPILOT else PX4
-        vehicle = MavsdkVehicle(url, system, profile)
-        for setting in profile.telemetry:  # ArduPilot says nothing until asked
-            await vehicle.set_param(setting)
-        yield vehicle
+        vehicle = MavsdkVehicle(url, system, profile, sysid)
+        vehicle._start_telemetry()
+        try:
+            await vehicle.request_telemetry()
+            yield vehicle
+        finally:
+            vehicle.close()

@@ -1,10 +1,13 @@
 """Preflight: everything that must hold before arming, checked in an order that never commands
 the vehicle before the fence check.
 
-1. on the ground and disarmed; GPS 3D fix; home set; home inside the mission's fence (an
-   autopilot refuses to arm otherwise, often silently) -- all read-only;
+1. on the ground and disarmed; GPS 3D fix; home set (both waited for, within a bound, as a
+   vehicle just switched on has neither); home inside the mission's fence (an autopilot
+   refuses to arm otherwise, often silently) -- all read-only;
 2. battery enough for the sortie plus the reserve;
-3. failsafes set to return (fence, link loss, battery), each read back;
+3. failsafes set to return (fence, link loss, battery), the return altitude, the fence's own
+   parameters and the ground station the link-loss failsafe watches (this controller), each
+   under the name the vehicle has for it and read back; a parameter the vehicle lacks fails;
 4. fence, mission and rally points uploaded, downloaded and compared item by item (a mission
    without rally points gets home as its one rally point, replacing any an earlier one left).
 
@@ -13,19 +16,27 @@ Each check is reported as it completes; the first that fails raises, and nothing
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import anyio
 
 from geofence.fence import RallyPoint
 from geofence.frames import LocalFrame, ground_distance_m
 from geofence.mavlink import MavItem, fence_items, rally_items
 from missions.mission import Mission
+from patrol.autopilots import Setting
 from patrol.errors import PreflightError, ReadbackMismatchError
 from patrol.vehicle import ItemKind, Status, Vehicle, item_difference
 
 #: A vehicle further than this from the planned home is flying a plan made for somewhere else.
 HOME_DRIFT_WARN_M = 50.0
 MIN_SATELLITES = 6
+#: How long a vehicle just switched on may take to get its fix and home.
+READY_TIMEOUT_S = 90.0
+READY_POLL_S = 1.0
+_MISSION_TYPE = {ItemKind.MISSION: 0, ItemKind.FENCE: 1, ItemKind.RALLY: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,28 +61,17 @@ async def preflight(
     battery_needed_pct: float | None,
     reserve_pct: float,
     report: Report,
+    ready_timeout_s: float = READY_TIMEOUT_S,
 ) -> Status:
     """Run every check; returns the vehicle's status when all pass."""
-    status = await vehicle.status()
+    status = await _ready(vehicle, ready_timeout_s, report)
     _ground_checks(status, mission, report)
     _battery_check(status, battery_needed_pct, reserve_pct, report)
-    settings = (*vehicle.profile.failsafes, vehicle.profile.return_alt(mission.cruise_alt_rel_m))
-    for setting in settings:
-        await vehicle.set_param(setting)
-        value = await vehicle.get_param(setting.name, setting.kind)
-        if abs(value - setting.value) > 1e-3:
-            raise _fail(
-                report,
-                "failsafes",
-                f"{setting.name} reads back {value:g}, not {setting.value:g} ({setting.meaning})",
-            )
-    report(
-        CheckResult(
-            "failsafes",
-            True,
-            ", ".join(f"{s.name}={s.value:g} ({s.meaning})" for s in settings),
-        )
+    settings = vehicle.profile.settings(
+        mission.cruise_alt_rel_m, mission.fence.ceiling_rel_m, vehicle.sysid
     )
+    applied = [await _apply(vehicle, setting, report) for setting in settings]
+    report(CheckResult("failsafes", True, ", ".join(applied)))
     await _transfer(vehicle, ItemKind.FENCE, fence_items(mission.fence), report)
     await _transfer(vehicle, ItemKind.MISSION, mission.items, report)
     rally = tuple(RallyPoint(r.lat_deg, r.lon_deg, r.alt_rel_m) for r in mission.rally) or (
@@ -81,6 +81,52 @@ async def preflight(
     )
     await _transfer(vehicle, ItemKind.RALLY, rally_items(rally), report)
     return status
+
+
+async def _ready(vehicle: Vehicle, timeout_s: float, report: Report) -> Status:
+    """The vehicle's status once it has a 3D fix and a home, or as it is after `timeout_s`
+    (the checks then say what is missing)."""
+    status = await vehicle.status()
+    waited_s = 0.0
+    said = False
+    while waited_s < timeout_s and (
+        status.home is None or not status.gps_fix_3d or status.satellites < MIN_SATELLITES
+    ):
+        if not said:
+            report(CheckResult("waiting", True, "for a GPS fix and a home position"))
+            said = True
+        await anyio.sleep(READY_POLL_S)
+        waited_s += READY_POLL_S
+        status = await vehicle.status()
+    return status
+
+
+async def _apply(vehicle: Vehicle, setting: Setting, report: Report) -> str:
+    """Set `setting` under the first of its names the vehicle has, and read it back."""
+    for name in setting.names:
+        before = await vehicle.get_param(name.name)
+        if before is None:
+            continue
+        wanted = setting.on_vehicle(name)
+        if not math.isclose(before, wanted, rel_tol=1e-6, abs_tol=1e-3):
+            await vehicle.set_param(name.name, wanted, name.kind)
+        value = await vehicle.get_param(name.name)
+        if value is None or not math.isclose(value, wanted, rel_tol=1e-6, abs_tol=1e-3):
+            raise _fail(
+                report,
+                "failsafes",
+                f"{name.name} reads back {value:g}, not {wanted:g} ({setting.meaning})"
+                if value is not None
+                else f"{name.name} vanished after it was set ({setting.meaning})",
+            )
+        return f"{name.name}={wanted:g} ({setting.meaning})"
+    names = " or ".join(n.name for n in setting.names)
+    raise _fail(
+        report,
+        "failsafes",
+        f"the vehicle has no parameter {names} ({setting.meaning}); patrol knows no other "
+        f"name for it on {vehicle.profile.name}: check the autopilot's version",
+    )
 
 
 def _ground_checks(status: Status, mission: Mission, report: Report) -> None:
@@ -155,7 +201,8 @@ async def _transfer(
             f"{len(items)} items sent, {len(back)} read back",
         )
     for k, (sent, got) in enumerate(zip(items, back, strict=True)):
-        diff = item_difference(sent, got, vehicle.profile.unused_param)
+        expected = vehicle.profile.expected_back(sent, _MISSION_TYPE[kind])
+        diff = item_difference(expected, got, vehicle.profile.unused_param)
         if diff is not None:
             report(CheckResult(f"{kind.value} read back", False, f"item {k}: {diff}"))
             raise ReadbackMismatchError(kind.value, k, diff)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from geofence.frames import GeoPoint
 from geofence.mavlink import MavItem
-from patrol.autopilots import AutopilotProfile, ParamKind, ParamSetting
+
+if TYPE_CHECKING:
+    from patrol.autopilots import AutopilotProfile, ParamKind
 
 
 class FlightMode(Enum):
@@ -60,6 +62,7 @@ class Vehicle(Protocol):
 
     url: str
     profile: AutopilotProfile
+    sysid: int  # the controller's own MAVLink system id on this link
 
     async def status(self) -> Status: ...
 
@@ -67,9 +70,11 @@ class Vehicle(Protocol):
 
     async def download(self, kind: ItemKind) -> tuple[MavItem, ...]: ...
 
-    async def set_param(self, setting: ParamSetting) -> None: ...
+    async def set_param(self, name: str, value: float, kind: ParamKind) -> None: ...
 
-    async def get_param(self, name: str, kind: ParamKind) -> float: ...
+    async def get_param(self, name: str) -> float | None:
+        """The parameter's value, or None when the vehicle has no parameter of that name."""
+        ...
 
     async def return_to_launch(self) -> None: ...
 
@@ -153,6 +158,10 @@ class Live:
     mission_total: int = 0
     mission_reached: int = -1  # the highest item the autopilot reported reached, -1: none
     h_acc_m: float = math.nan  # the autopilot's horizontal position accuracy (1 sigma), metres
+    gps_fix_type: int = 0  # GPS_FIX_TYPE: 3 is a 3D fix
+    satellites: int = 0
+    home: GeoPoint | None = None
+    landed_state_known: bool = False  # the autopilot reports landed/in air (EXTENDED_SYS_STATE)
     #: What the autopilot said (STATUSTEXT, mode changes, failsafes) not yet taken by the
     #: flight loop, oldest first; the loop drains it into the flight log.
     said: list[AutopilotMessage] = field(default_factory=list)
