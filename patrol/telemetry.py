@@ -23,6 +23,7 @@ SAID_KEPT = 50
 _MAV_MODE_FLAG_SAFETY_ARMED = 128
 _LANDED_STATES_IN_AIR = (2, 3, 4)  # in air, taking off, landing
 _MAV_STATE_ACTIVE = 4
+_PREARM_CHECK = 0x10000000  # MAV_SYS_STATUS_PREARM_CHECK: the autopilot's arming checks pass
 
 
 def severity(mav_severity: int) -> Severity:
@@ -85,6 +86,8 @@ def _gps(live: Live, profile: AutopilotProfile, f: Mapping[str, Any], now_s: flo
 
 
 def _sys_status(live: Live, profile: AutopilotProfile, f: Mapping[str, Any], now_s: float) -> None:
+    if int(f["onboard_control_sensors_present"]) & _PREARM_CHECK:
+        live.prearm_ok = bool(int(f["onboard_control_sensors_health"]) & _PREARM_CHECK)
     remaining = int(f["battery_remaining"])
     if remaining >= 0:
         live.battery_pct = float(remaining)

@@ -161,6 +161,8 @@ class Live:
     gps_fix_type: int = 0  # GPS_FIX_TYPE: 3 is a 3D fix
     satellites: int = 0
     home: GeoPoint | None = None
+    #: the autopilot's own arming checks pass (None: it does not say)
+    prearm_ok: bool | None = None
     landed_state_known: bool = False  # the autopilot reports landed/in air (EXTENDED_SYS_STATE)
     #: What the autopilot said (STATUSTEXT, mode changes, failsafes) not yet taken by the
     #: flight loop, oldest first; the loop drains it into the flight log.
