@@ -63,6 +63,7 @@ PARAM_TIMEOUT_S = 10.0
 MODE_CONFIRM_S = 2.0
 MODE_READY_S = 20.0
 ARM_READY_S = 30.0  # how long the autopilot's own arming checks may take to pass
+ARM_RETRY_S = 1.0
 _MISSION_TYPE = {ItemKind.MISSION: 0, ItemKind.FENCE: 1, ItemKind.RALLY: 2}
 _MAV_RESULT = {
     0: "accepted",
@@ -317,10 +318,19 @@ class MavsdkVehicle:
         armable = self.profile.mode(self.profile.commanded[FlightMode.READY])
         if (self.live.mode, self.live.mode_name) != armable:
             await self._set_mode(f"switching to {armable[1]} to arm", FlightMode.READY)
-        # the autopilot may have its fix and home and still be settling its estimator
+        # the autopilot may have its fix and home and still be settling its estimator (PX4
+        # does not say so in SYS_STATUS, and refuses for now): try again until it is ready
+        deadline = time.monotonic() + ARM_READY_S
         with anyio.move_on_after(ARM_READY_S):
             await self._until(lambda: self.live.prearm_ok is not False)
-        await self._command("arm", _CMD_ARM, (1.0,))
+        while True:
+            try:
+                await self._command("arm", _CMD_ARM, (1.0,))
+                return
+            except CommandRejectedError:
+                if time.monotonic() >= deadline:
+                    raise
+            await anyio.sleep(ARM_RETRY_S)
 
     async def start_mission(self) -> None:
         await self._set_mode("mission start", FlightMode.MISSION)
