@@ -43,7 +43,7 @@ class TransferError(VehicleError):
     def __init__(self, kind: str, result: str) -> None:
         self.kind = kind
         self.result = result
-        super().__init__(f"{kind} upload failed: {result}")
+        super().__init__(f"{kind} failed: {result}")
 
 
 class ReadbackMismatchError(VehicleError):

@@ -369,7 +369,13 @@ class MavsdkVehicle:
             if result is MissionRawResult.SUCCESS:
                 return answer
             if result is not MissionRawResult.TIMEOUT or attempt == TRANSFER_ATTEMPTS:
-                raise TransferError(what, result.name.lower().replace("_", " "))
+                words = result.name.lower().replace("_", " ")
+                if result is MissionRawResult.TOO_MANY_MISSION_ITEMS:
+                    words = (
+                        f"the vehicle cannot hold {count} items; nothing was armed: "
+                        "plan fewer (a simpler outline, a shorter sortie)"
+                    )
+                raise TransferError(what, words)
             logger.warning("%s timed out (attempt %d), retrying", what, attempt)
             timeout_s *= 2
         raise AssertionError("unreachable")

@@ -27,7 +27,7 @@ from geofence.frames import LocalFrame, ground_distance_m
 from geofence.mavlink import MavItem, fence_items, rally_items
 from missions.mission import Mission
 from patrol.autopilots import Setting
-from patrol.errors import PreflightError, ReadbackMismatchError
+from patrol.errors import PreflightError, ReadbackMismatchError, VehicleError
 from patrol.vehicle import ItemKind, Status, Vehicle, item_difference
 
 #: A vehicle further than this from the planned home is flying a plan made for somewhere else.
@@ -70,7 +70,14 @@ async def preflight(
     settings = vehicle.profile.settings(
         mission.cruise_alt_rel_m, mission.fence.ceiling_rel_m, vehicle.sysid
     )
-    applied = [await _apply(vehicle, setting, report) for setting in settings]
+    applied = []
+    for setting in settings:
+        try:
+            applied.append(await _apply(vehicle, setting, report))
+        except PreflightError:
+            raise
+        except VehicleError as exc:
+            raise _fail(report, "failsafes", str(exc)) from exc
     report(CheckResult("failsafes", True, ", ".join(applied)))
     await _transfer(vehicle, ItemKind.FENCE, fence_items(mission.fence), report)
     await _transfer(vehicle, ItemKind.MISSION, mission.items, report)
@@ -187,8 +194,12 @@ def _battery_check(
 async def _transfer(
     vehicle: Vehicle, kind: ItemKind, items: tuple[MavItem, ...], report: Report
 ) -> None:
-    await vehicle.upload(kind, items)
-    back = await vehicle.download(kind)
+    try:
+        await vehicle.upload(kind, items)
+        back = await vehicle.download(kind)
+    except VehicleError as exc:
+        report(CheckResult(f"{kind.value} upload", False, str(exc)))
+        raise
     if len(back) != len(items):
         report(
             CheckResult(

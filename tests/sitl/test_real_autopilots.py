@@ -4,6 +4,7 @@ refusals. Each test starts its own autopilot on its own instance number and port
 
 from __future__ import annotations
 
+import json
 import math
 import signal
 import time
@@ -15,6 +16,7 @@ from geofence.frames import LocalFrame
 from geofence.loaders import load_area
 from missions import load_spec
 from missions.planner import plan
+from missions.qgc import plan_document
 from sim.sitl import Firmware
 from tests.conftest import EXAMPLES
 from tests.sitl.helpers import (
@@ -33,6 +35,7 @@ from tests.sitl.helpers import (
 pytestmark = [pytest.mark.sitl, pytest.mark.slow]
 
 PATTERNS = ["patrol.toml", "hotspots.toml", "perimeter.toml"]
+HOTSPOTS = EXAMPLES / "hotspots.toml"
 
 
 def _ends(spec: Path) -> list[tuple[float, float]]:
@@ -297,3 +300,38 @@ def test_the_uploaded_fence_is_enforced_by_the_autopilot(firmware: Firmware, tmp
     refused = result != 0 or any("fence" in t.lower() for t in pilot.texts)
     assert refused or returned, (result, pilot.texts)
     assert worst_m < 30.0, (worst_m, pilot.texts[-10:])
+
+
+@pytest.mark.parametrize("firmware", FIRMWARES)
+def test_a_refused_upload_is_one_line_exit_3_and_logged(firmware: Firmware, tmp_path: Path):
+    """A fence of 480 vertices, more than either autopilot holds."""
+    plan_path = tmp_path / "dense.plan"
+    document = plan_document(
+        plan(load_spec(HOTSPOTS), load_area(load_spec(HOTSPOTS).area_path)).missions[0]
+    )
+    outline = document["geoFence"]["polygons"][0]["polygon"]
+    dense = []
+    for (a_lat, a_lon), (b_lat, b_lon) in zip(outline, outline[1:] + outline[:1], strict=True):
+        dense += [
+            [a_lat + (b_lat - a_lat) * k / 40, a_lon + (b_lon - a_lon) * k / 40] for k in range(40)
+        ]
+    document["geoFence"]["polygons"][0]["polygon"] = dense
+    plan_path.write_text(json.dumps(document))
+    logs = tmp_path / "logs"
+    with vehicle(firmware) as sitl:
+        flown = patrol(
+            "fly",
+            str(plan_path),
+            "--vehicle",
+            sitl.url,
+            "--timeout",
+            "60",
+            "--data-dir",
+            str(logs),
+        )
+    assert flown.returncode == 3, flown.stdout
+    assert "Traceback" not in flown.stdout
+    (error,) = [line for line in flown.stdout.splitlines() if line.startswith("patrol: error")]
+    assert "fence upload failed: the vehicle cannot hold" in error
+    (log,) = flight_logs(logs)
+    assert log.said("fence upload", "cannot hold")
