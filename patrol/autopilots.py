@@ -52,6 +52,7 @@ class Setting:
     names: tuple[ParamName, ...]
     value: float
     meaning: str
+    absent: str = ""  # why a vehicle may lack it, and what to do
 
     def on_vehicle(self, name: ParamName) -> float:
         value = self.value * name.per_unit
@@ -240,7 +241,12 @@ ARDUPILOT = AutopilotProfile(
         Setting((_p("FENCE_ACTION"),), 1, "fence breach: RTL"),
         Setting((_p("FS_GCS_ENABLE"),), 1, "ground-station link lost: RTL"),
         Setting((_p("FS_GCS_TIMEOUT", ParamKind.FLOAT),), 10, "link-loss timeout, seconds"),
-        Setting((_p("BATT_FS_CRT_ACT"),), 2, "critical battery: RTL"),
+        Setting(
+            (_p("BATT_FS_CRT_ACT"),),
+            2,
+            "critical battery: RTL",
+            "ArduPilot has it only with a battery monitor: set BATT_MONITOR",
+        ),
     ),
     return_alt=lambda alt_rel_m: Setting(
         (_p("RTL_ALT_M", ParamKind.FLOAT), _p("RTL_ALT", ParamKind.INT, 100.0)),

@@ -248,7 +248,7 @@ class MavsdkVehicle:
             gps_fix_3d=live.gps_fix_type >= 3,
             satellites=live.satellites,
             home=live.home,
-            battery_pct=live.battery_pct if math.isfinite(live.battery_pct) else 0.0,
+            battery_pct=live.battery_pct,
             armed=live.armed,
             in_air=live.in_air,
         )

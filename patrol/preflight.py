@@ -4,10 +4,11 @@ the vehicle before the fence check.
 1. on the ground and disarmed; GPS 3D fix; home set (both waited for, within a bound, as a
    vehicle just switched on has neither); home inside the mission's fence (an autopilot
    refuses to arm otherwise, often silently) -- all read-only;
-2. battery enough for the sortie plus the reserve;
-3. failsafes set to return (fence, link loss, battery), the return altitude, the fence's own
+2. failsafes set to return (fence, link loss, battery), the return altitude, the fence's own
    parameters and the ground station the link-loss failsafe watches (this controller), each
-   under the name the vehicle has for it and read back; a parameter the vehicle lacks fails;
+   under the name the vehicle has for it and read back; a parameter the vehicle lacks fails
+   (before the battery check: a vehicle without a battery monitor has no battery failsafe);
+3. battery enough for the sortie plus the reserve;
 4. fence, mission and rally points uploaded, downloaded and compared item by item (a mission
    without rally points gets home as its one rally point, replacing any an earlier one left).
 
@@ -66,7 +67,6 @@ async def preflight(
     """Run every check; returns the vehicle's status when all pass."""
     status = await _ready(vehicle, ready_timeout_s, report)
     _ground_checks(status, mission, report)
-    _battery_check(status, battery_needed_pct, reserve_pct, report)
     settings = vehicle.profile.settings(
         mission.cruise_alt_rel_m, mission.fence.ceiling_rel_m, vehicle.sysid
     )
@@ -79,6 +79,7 @@ async def preflight(
         except VehicleError as exc:
             raise _fail(report, "failsafes", str(exc)) from exc
     report(CheckResult("failsafes", True, ", ".join(applied)))
+    _battery_check(status, battery_needed_pct, reserve_pct, report)
     await _transfer(vehicle, ItemKind.FENCE, fence_items(mission.fence), report)
     await _transfer(vehicle, ItemKind.MISSION, mission.items, report)
     rally = tuple(RallyPoint(r.lat_deg, r.lon_deg, r.alt_rel_m) for r in mission.rally) or (
@@ -128,11 +129,12 @@ async def _apply(vehicle: Vehicle, setting: Setting, report: Report) -> str:
             )
         return f"{name.name}={wanted:g} ({setting.meaning})"
     names = " or ".join(n.name for n in setting.names)
+    hint = f"; {setting.absent}" if setting.absent else ""
     raise _fail(
         report,
         "failsafes",
-        f"the vehicle has no parameter {names} ({setting.meaning}); patrol knows no other "
-        f"name for it on {vehicle.profile.name}: check the autopilot's version",
+        f"the vehicle has no parameter {names} ({setting.meaning}){hint}; patrol knows no "
+        f"other name for it on {vehicle.profile.name}",
     )
 
 
@@ -181,6 +183,12 @@ def _battery_check(
         if needed_pct is not None
         else f"reserve {reserve_pct:g} % (a .plan carries no energy estimate)"
     )
+    if not math.isfinite(status.battery_pct):
+        raise _fail(
+            report,
+            "battery",
+            "the vehicle reports no battery level; configure its battery monitor",
+        )
     if status.battery_pct < required:
         raise _fail(
             report,

@@ -128,3 +128,35 @@ def test_loops_repeat_the_patrol_and_need_a_spec(tmp_path):
     plan_path.write_text(plan_text(once))
     with pytest.raises(click.UsageError, match="--loops needs a patrol spec"):
         from_source(plan_path, url, 1, 3)
+
+
+def test_remaining_flies_back_to_where_the_vehicle_left_a_lane():
+    """Half-way along a lane of the sweep: the rest of that lane is flown again, reached by a
+    way inside the free space, never skipped."""
+    mission = plan_file(EXAMPLES / "patrol.toml").missions[0]
+    frame = LocalFrame(mission.home.latlon)
+    fence = mission.fence.in_frame(frame)
+    k = 6  # a lane end: the leg from item 5 to item 6 is a lane
+    a, b = mission.items[k - 1], mission.items[k]
+    mid = frame.enu2geodetic(
+        *[
+            (p + q) / 2
+            for p, q in zip(
+                frame.geodetic2enu(a.x_lat_deg, a.y_lon_deg),
+                frame.geodetic2enu(b.x_lat_deg, b.y_lon_deg),
+                strict=True,
+            )
+        ]
+    )
+    rest = remaining(mission, k, mid)
+    opening = rest.items[:2]
+    assert opening == mission.items[:2]
+    way = rest.items[2 : len(rest.items) - (len(mission.items) - k)]
+    assert way, "a way back to the lane"
+    assert (way[-1].x_lat_deg, way[-1].y_lon_deg) == pytest.approx((mid.lat_deg, mid.lon_deg))
+    assert rest.items[-(len(mission.items) - k) :] == mission.items[k:]
+    points = [(0.0, 0.0)] + [frame.geodetic2enu(i.x_lat_deg, i.y_lon_deg) for i in way]
+    assert fence.line_clearance_m(points) >= mission.fence.margin_m - 1.0 - 0.01
+    # left beyond the margin (a monitor brought it back from there): the item is flown afresh
+    outside = frame.enu2geodetic(0.0, -5000.0)
+    assert remaining(mission, k, outside).items == mission.items[:2] + mission.items[k:]

@@ -197,13 +197,13 @@ def test_resume_after_a_landing_flies_the_unflown_items(firmware: Firmware, tmp_
     assert after[-(len(before) - stopped_at) :] == before[stopped_at:]
 
 
-def test_a_missing_parameter_is_one_line_exit_3_and_logged(tmp_path: Path):
-    """No battery monitor: ArduPilot has no battery failsafe parameters, and patrol refuses."""
-    spec = EXAMPLES / "hotspots.toml"
+def test_no_battery_monitor_is_one_line_exit_3_and_logged(tmp_path: Path):
+    """Without a battery monitor neither patrol's energy monitor nor the autopilot's battery
+    failsafe can work: preflight refuses, naming what to configure."""
     with vehicle(Firmware.ARDUPILOT, BATT_MONITOR=0) as sitl:
         flown = patrol(
             "fly",
-            str(spec),
+            str(HOTSPOTS),
             "--vehicle",
             sitl.url,
             "--timeout",
@@ -213,10 +213,10 @@ def test_a_missing_parameter_is_one_line_exit_3_and_logged(tmp_path: Path):
         )
     assert flown.returncode == 3, flown.stdout
     (error,) = [line for line in flown.stdout.splitlines() if line.startswith("patrol: error")]
-    assert "BATT_FS_CRT_ACT" in error
+    assert "reports no battery level; configure its battery monitor" in error
     assert "Traceback" not in flown.stdout
     (log,) = flight_logs(tmp_path)
-    assert log.said("BATT_FS_CRT_ACT")
+    assert log.said("battery", "FAIL")
 
 
 @pytest.mark.parametrize(
