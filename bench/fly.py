@@ -10,6 +10,9 @@ what MAVSDK costs anyway.
 
 Upload: missions of 50 and 500 waypoints uploaded and read back item by item over loopback,
 with the baseline a one-waypoint mission (the protocol's fixed round trips).
+
+Last, the same figures and the time from connecting to armed on the real ArduCopter and PX4
+SITL beside the simulator (`bench/sitl.py`).
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import anyio
 
+from bench import sitl
 from geofence.mavlink import MavCmd, MavFrame, MavItem
 from missions import plan_file
 from missions.energy import VehicleModel
@@ -170,6 +175,13 @@ async def _main() -> None:
             f"  {count:3d} waypoints: {times[count] * 1000:.0f} ms "
             f"({times[count] / base:.1f}x baseline; target for 500: <= 2000 ms)"
         )
+    sitl.report(await sitl.figures(mission, partial(_waypoints, mission), _simulated))
+
+
+@contextlib.asynccontextmanager
+async def _simulated() -> AsyncIterator[str]:
+    with _simulator(1):
+        yield _url(0)
 
 
 def main() -> None:

@@ -167,7 +167,7 @@ class MavsdkVehicle:
         self._subscriptions: list[Any] = []
         self._heartbeat = anyio.Event()  # set at each heartbeat, then replaced
 
-    async def _until(self, ready: Callable[[], bool]) -> None:
+    async def wait_until(self, ready: Callable[[], bool]) -> None:
         """Wait until `ready()` holds, looking again at each heartbeat."""
         while not ready():
             await self._heartbeat.wait()
@@ -302,7 +302,7 @@ class MavsdkVehicle:
             except CommandRejectedError as exc:
                 last = exc.result
             with anyio.move_on_after(MODE_CONFIRM_S):
-                await self._until(lambda: (self.live.mode, self.live.mode_name) == wanted)
+                await self.wait_until(lambda: (self.live.mode, self.live.mode_name) == wanted)
             if (self.live.mode, self.live.mode_name) == wanted:
                 return
             if time.monotonic() >= deadline:
@@ -322,7 +322,7 @@ class MavsdkVehicle:
         # does not say so in SYS_STATUS, and refuses for now): try again until it is ready
         deadline = time.monotonic() + ARM_READY_S
         with anyio.move_on_after(ARM_READY_S):
-            await self._until(lambda: self.live.prearm_ok is not False)
+            await self.wait_until(lambda: self.live.prearm_ok is not False)
         while True:
             try:
                 await self._command("arm", _CMD_ARM, (1.0,))
@@ -331,6 +331,10 @@ class MavsdkVehicle:
                 if time.monotonic() >= deadline:
                     raise
             await anyio.sleep(ARM_RETRY_S)
+
+    async def disarm(self) -> None:
+        """On the ground only: the autopilot refuses to disarm a flying vehicle."""
+        await self._command("disarm", _CMD_ARM, (0.0,))
 
     async def start_mission(self) -> None:
         await self._set_mode("mission start", FlightMode.MISSION)

@@ -102,7 +102,7 @@ def remaining(mission: Mission, next_item: int, left_at: LatLon | None = None) -
     start = max(next_item, opening)
     if start >= len(mission.items) - 1:
         raise ResumeError(f"{mission.name}: nothing left to fly after item {next_item}")
-    back = ()
+    back: tuple[MavItem, ...] = ()
     if left_at is not None and start > opening and mission.items[start].command in _WORK:
         back = _way_back(mission, left_at, mission.items[start].z_alt_m)
     return replace(mission, items=mission.items[:opening] + back + mission.items[start:])
