@@ -94,9 +94,14 @@ def sortie_items(
     *,
     alt_rel_m: float,
     speed_mps: float,
+    keep_last: bool = False,
 ) -> tuple[MavItem, ...]:
-    """Take-off, speed, every waypoint but the last (home: the return flies there), return."""
-    body = waypoints[:-1]
+    """Take-off, speed, every waypoint but the last (home: the return flies there), return.
+
+    `keep_last` keeps the last waypoint too, for when a rally point is as near as home to the one
+    before it: the final RTL would head there instead.
+    """
+    body = waypoints if keep_last else waypoints[:-1]
     east = np.array([w.east_m for w in body], dtype=float)
     north = np.array([w.north_m for w in body], dtype=float)
     latlon = frame.enu2geodetic_many(east, north)
