@@ -23,11 +23,12 @@ from geofence.fence import Fence, LocalFence, RallyPoint, check_home_inside
 from geofence.frames import GeoPoint, LocalFrame
 from geofence.loaders import load_area
 from missions import patterns, returns, sectors
+from missions import rally as rally_points
 from missions.camera import Footprint
 from missions.errors import PlanningError
 from missions.lanes import Lanes
 from missions.mission import Mission, sortie_items
-from missions.rally import MAX_RALLY_POINTS, add_rally_points
+from missions.rally import MAX_RALLY_POINTS
 from missions.route import LegKind, Point2, Waypoint, append_path
 from missions.routing import Router
 from missions.sorties import Sortie, SortiePlanner
@@ -248,7 +249,7 @@ def _return_targets(
     ]
     fixed = returns.targets(local, [("home", (0.0, 0.0)), *given], spec.margin_m)
     routes = [[(0.0, 0.0), *(w.xy for w in s.waypoints)] for s in sorties]
-    added = add_rally_points(
+    added = rally_points.add_rally_points(
         local,
         router.free,
         router.nodes,

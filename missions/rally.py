@@ -28,6 +28,8 @@ from missions.spec import Autopilot
 MAX_RALLY_POINTS = {Autopilot.PX4: 32, Autopilot.ARDUPILOT: 10}
 #: Route samples for scoring candidates are at most this far apart.
 _SAMPLE_M = 10.0
+#: The leg holding a blocked return is sampled this densely.
+_DENSE_M = 2.0
 #: At most this many samples: a long route is sampled more sparsely (scoring is a heuristic).
 _MAX_SAMPLES = 4000
 #: Samples further than this from a candidate do not count in its score.
@@ -80,13 +82,13 @@ class _Scorer:
         gain = int((~before & clear).sum()) - 2 * int((before & ~clear).sum())
         return gain, int(taken.sum()), taken, clear
 
-    def include(self, p: FloatArray) -> None:
-        """Score `p` as a sample too (a blocked point found between samples)."""
-        index, dist = nearest(p[None, :], self.xy)
-        self.samples = np.vstack([self.samples, p[None, :]])
+    def include(self, points: FloatArray) -> None:
+        """Score these points too (the leg where the exact check found a blocked return)."""
+        index, dist = nearest(points, self.xy)
+        self.samples = np.vstack([self.samples, points])
         self.index = np.concatenate([self.index, index])
         self.dist = np.concatenate([self.dist, dist])
-        self.state = np.concatenate([self.state, np.asarray([-1], dtype=np.int8)])
+        self.state = np.concatenate([self.state, np.full(len(points), -1, dtype=np.int8)])
 
     def add(self, c: FloatArray, min_clearance_m: float) -> None:
         """Make c a target: every sample nearer to it than to its target now heads there."""
@@ -131,8 +133,9 @@ def add_rally_points(
     scorer: _Scorer | None = None
     pool = np.zeros((0, 2))
     while True:
-        blocked = next(
-            (b for r in routes for b in blocked_returns(local, r, to, first_only=True)), None
+        blocked, route = next(
+            ((b, r) for r in routes for b in blocked_returns(local, r, to, first_only=True)),
+            (None, ()),
         )
         if blocked is None:
             return _pruned(local, routes, to, len(fixed))
@@ -144,7 +147,7 @@ def add_rally_points(
         f = np.asarray([blocked.east_m, blocked.north_m])
         if len(to) - 1 >= limit:
             raise _refusal(local, f, limit)
-        scorer.include(f)
+        scorer.include(_densified(route[blocked.leg], route[blocked.leg + 1], f))
         reach_m = float(np.hypot(*(np.asarray([t.xy for t in to]) - f).T).min()) - 1e-3
         c = _best(scorer, pool, f, reach_m, margin_m)
         scorer.add(c, margin_m)
@@ -169,6 +172,14 @@ def _best(
         if key > best_key:
             best, best_key = c, key
     return best
+
+
+def _densified(a: Point2, b: Point2, f: FloatArray) -> FloatArray:
+    """Points every `_DENSE_M` along the leg a -> b, and f (the blocked point on it)."""
+    n = max(2, int(np.hypot(b[0] - a[0], b[1] - a[1]) / _DENSE_M) + 1)
+    s = np.linspace(0.0, 1.0, n)[:, None]
+    leg = (1 - s) * np.asarray(a, dtype=float) + s * np.asarray(b, dtype=float)
+    return np.vstack([leg, f[None, :]])
 
 
 def _pruned(
