@@ -133,6 +133,12 @@ def test_the_hotspot_round_gets_a_rally_point_past_the_helipad(examples):
     p = plan_file(examples / "hotspots.toml")
     assert p.rally[0].label == "rally point 1 (Government centre field)"
     assert any(t.label.endswith("(added)") for t in p.rally)
+    # the field is nearer than home to the last corner of the routed way home: home is kept as
+    # the last waypoint, so that the final RTL ends at home and not on the field
+    mission = p.missions[0]
+    last = mission.items[-2]
+    assert last.command == MavCmd.NAV_WAYPOINT
+    assert (last.x_lat_deg, last.y_lon_deg) == pytest.approx((16.5424, 104.7246), abs=1e-9)
 
 
 def test_rally_altitudes_mean_what_each_autopilot_means(tmp_path):
