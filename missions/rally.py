@@ -34,8 +34,9 @@ _DENSE_M = 2.0
 _MAX_SAMPLES = 4000
 #: Samples further than this from a candidate do not count in its score.
 _SCORE_RADIUS_M = 600.0
-#: Candidates scored per added rally point.
+#: Candidates sifted per added rally point, and how many of the best sifted are fully scored.
 _CANDIDATES = 32
+_SHORTLIST = 6
 
 
 class _Scorer:
@@ -81,6 +82,15 @@ class _Scorer:
         before = self.ok(taken)
         gain = int((~before & clear).sum()) - 2 * int((before & ~clear).sum())
         return gain, int(taken.sum()), taken, clear
+
+    def mends(self, c: FloatArray) -> int:
+        """How many blocked returns a rally point at c would clear (a cheap first sift: only
+        the blocked samples it would take are tested)."""
+        d = np.hypot(self.samples[:, 0] - c[0], self.samples[:, 1] - c[1])
+        taken = (d < self.dist) & (d < _SCORE_RADIUS_M)
+        blocked = taken.copy()
+        blocked[taken] = ~self.ok(taken)
+        return int(self._in_free(self.samples[blocked], c).sum())
 
     def include(self, points: FloatArray) -> None:
         """Score these points too (the leg where the exact check found a blocked return)."""
@@ -166,6 +176,9 @@ def _best(
     if len(near) > _CANDIDATES:
         order = np.argsort(np.hypot(near[:, 0] - f[0], near[:, 1] - f[1]), kind="stable")
         near = near[order[:: -(-len(near) // _CANDIDATES)]]
+    if len(near) > _SHORTLIST:
+        mends = np.asarray([scorer.mends(c) for c in near])
+        near = near[np.argsort(-mends, kind="stable")[:_SHORTLIST]]
     best, best_key = f, (*scorer.score(f)[:2],)
     for c in near:
         key = scorer.score(c)[:2]
