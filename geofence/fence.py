@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import cast
 
+import numpy as np
+import numpy.typing as npt
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
@@ -177,6 +180,20 @@ class LocalFence:
         samples = shapely.points(coords)
         depth_m = float(shapely.distance(self._boundary, samples).max()) if len(coords) else 0.0
         return -max(depth_m, 1e-6)
+
+    def keeps_clearance(
+        self, shapes: BaseGeometry | npt.NDArray[np.object_], min_clearance_m: npt.ArrayLike
+    ) -> npt.NDArray[np.bool_]:
+        """For each shape: inside the fence and at least `min_clearance_m` from its boundary.
+
+        Vectorised over an array of shapely geometries (segments, triangles); both tests use the
+        prepared geometry (`covers`, then `dwithin` on the boundary), so thousands cost little.
+        """
+        need_m = np.asarray(min_clearance_m, dtype=float)
+        inside = np.asarray(shapely.covers(self.allowed, shapes), dtype=bool)
+        # dwithin is vectorised over its distance too (the stubs say float)
+        near = np.asarray(shapely.dwithin(self._boundary, shapes, cast(float, need_m.clip(0))))
+        return inside & ~(near & (need_m > 0))
 
     def free_space(self, margin_m: float | None = None) -> BaseGeometry:
         """Where the vehicle may be and keep `margin_m` (default: the fence's margin) clearance."""

@@ -169,7 +169,12 @@ def fence_from_items(
 
 
 def rally_items(points: tuple[RallyPoint, ...]) -> tuple[MavItem, ...]:
-    """Rally points as items, altitudes relative to home."""
+    """Rally points as items, altitudes relative to home (MAV_FRAME_GLOBAL_RELATIVE_ALT).
+
+    What the altitude means is the autopilot's: PX4 reads it as the ground at the point (it
+    returns RTL_RETURN_ALT above that and lands there), ArduPilot as the altitude it returns at.
+    The mission planner stores each autopilot's meaning (`missions.returns.rally_alt_rel_m`).
+    """
     return tuple(
         MavItem(
             MavCmd.NAV_RALLY_POINT,

@@ -13,7 +13,8 @@ import numpy as np
 
 from geofence.fence import Fence, RallyPoint
 from geofence.frames import GeoPoint, LocalFrame
-from geofence.mavlink import MavCmd, MavFrame, MavItem
+from geofence.mavlink import MavCmd, MavFrame, MavItem, rally_items
+from missions.returns import rally_alt_rel_m
 from missions.route import Waypoint
 from missions.spec import Autopilot
 
@@ -30,7 +31,12 @@ NAV_COMMANDS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Mission:
-    """One sortie's upload: items, fence and rally points, with its planned home."""
+    """One sortie's upload: items, fence and rally points, with its planned home.
+
+    A rally point's `alt_rel_m` is its item's altitude above home as `autopilot` reads it: PX4 takes
+    it as the ground there (it lands there, returning RTL_RETURN_ALT above it), ArduPilot as the
+    altitude it returns at (at least RTL_ALT). See `missions.returns`.
+    """
 
     name: str
     home: GeoPoint
@@ -48,6 +54,22 @@ class Mission:
     def cruise_alt_rel_m(self) -> float:
         """The highest altitude the mission flies at, relative to home."""
         return max((i.z_alt_m for i in self.nav_items()), default=0.0)
+
+    def uploaded_rally(self) -> tuple[RallyPoint, ...]:
+        """The rally points to upload: the mission's, or home alone when it has none.
+
+        Home replaces whatever an earlier mission left (MAVLink cannot send an empty list), at the
+        altitude this autopilot reads from a rally item: on PX4 the ground (0 m above home), on
+        ArduPilot the altitude it returns at (the cruise altitude, as RTL_ALT).
+        """
+        if self.rally:
+            return self.rally
+        alt_m = rally_alt_rel_m(self.autopilot, self.cruise_alt_rel_m)
+        return (RallyPoint(self.home.lat_deg, self.home.lon_deg, alt_m),)
+
+    def rally_items(self) -> tuple[MavItem, ...]:
+        """`uploaded_rally` as MAVLink rally items (frame GLOBAL_RELATIVE_ALT)."""
+        return rally_items(self.uploaded_rally())
 
     def nav_items(self) -> tuple[MavItem, ...]:
         """Items with a position (take-off, waypoints, loiters, land)."""
@@ -94,9 +116,14 @@ def sortie_items(
     *,
     alt_rel_m: float,
     speed_mps: float,
+    keep_last: bool = False,
 ) -> tuple[MavItem, ...]:
-    """Take-off, speed, every waypoint but the last (home: the return flies there), return."""
-    body = waypoints[:-1]
+    """Take-off, speed, every waypoint but the last (home: the return flies there), return.
+
+    `keep_last` keeps the last waypoint too, for when a rally point is as near as home to the one
+    before it: the final RTL would head there instead.
+    """
+    body = waypoints if keep_last else waypoints[:-1]
     east = np.array([w.east_m for w in body], dtype=float)
     north = np.array([w.north_m for w in body], dtype=float)
     latlon = frame.enu2geodetic_many(east, north)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
@@ -21,11 +22,13 @@ from geofence.errors import AreaError
 from geofence.fence import Fence, LocalFence, RallyPoint, check_home_inside
 from geofence.frames import GeoPoint, LocalFrame
 from geofence.loaders import load_area
-from missions import patterns, sectors
+from missions import patterns, returns, sectors
+from missions import rally as rally_points
 from missions.camera import Footprint
 from missions.errors import PlanningError
 from missions.lanes import Lanes
 from missions.mission import Mission, sortie_items
+from missions.rally import MAX_RALLY_POINTS
 from missions.route import LegKind, Point2, Waypoint, append_path
 from missions.routing import Router
 from missions.sorties import Sortie, SortiePlanner
@@ -47,6 +50,7 @@ class Plan:
     free: BaseGeometry
     sorties: tuple[Sortie, ...]
     missions: tuple[Mission, ...]
+    rally: tuple[returns.Target, ...]  # every rally point, the area's first, then those added
     lanes: Lanes | None
     footprint: Footprint
     coverage_pct: float | None
@@ -99,6 +103,8 @@ class Plan:
             "lane_spacing_m": None if self.lanes is None else round(self.lanes.spacing_m, 2),
             "lane_angle_deg": None if self.lanes is None else round(self.lanes.angle_deg, 1),
             "free_area_m2": round(float(self.free.area), 1),
+            "rally_points": len(self.rally),
+            "rally_points_added": sum(t.label.endswith("(added)") for t in self.rally),
             "warnings": list(self.warnings),
         }
 
@@ -185,17 +191,23 @@ def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
     sorties = tuple(planner.split(work))
     if len(sorties) > 1:
         warnings.append(f"longer than one battery: {len(sorties)} sorties, land and swap between")
+    targets = _return_targets(spec, area, local, router, sorties)
+    rally_alt_m = returns.rally_alt_rel_m(spec.autopilot, spec.alt_rel_m)
     rally = tuple(
-        RallyPoint(p.position.lat_deg, p.position.lon_deg, spec.alt_rel_m)
-        for p in area.rally
-        if local.contains_geo(p.position)
+        RallyPoint(g.lat_deg, g.lon_deg, rally_alt_m)
+        for g in (frame.enu2geodetic(*t.xy) for t in targets[1:])
     )
     missions = tuple(
         Mission(
             name=spec.name if len(sorties) == 1 else f"{spec.name}-{k}",
             home=home,
             items=sortie_items(
-                frame, home, s.waypoints, alt_rel_m=spec.alt_rel_m, speed_mps=spec.speed_mps
+                frame,
+                home,
+                s.waypoints,
+                alt_rel_m=spec.alt_rel_m,
+                speed_mps=spec.speed_mps,
+                keep_last=not _ends_home(s.waypoints, targets),
             ),
             fence=fence,
             rally=rally,
@@ -216,12 +228,47 @@ def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
         free_all,
         sorties,
         missions,
+        tuple(targets[1:]),
         lanes,
         footprint,
         coverage,
         clearance,
         tuple(warnings),
     )
+
+
+def _return_targets(
+    spec: PatrolSpec, area: Area, local: LocalFence, router: Router, sorties: tuple[Sortie, ...]
+) -> list[returns.Target]:
+    """Home, the area's rally points inside the fence, and the rally points added so that every
+    return the autopilot may fly from any sortie's route is clear of the fence by the margin."""
+    frame = local.frame
+    given = [
+        (f"rally point {k} ({p.name})", frame.geodetic2enu(p.position.lat_deg, p.position.lon_deg))
+        for k, p in enumerate((p for p in area.rally if local.contains_geo(p.position)), start=1)
+    ]
+    fixed = returns.targets(local, [("home", (0.0, 0.0)), *given], spec.margin_m)
+    routes = [[(0.0, 0.0), *(w.xy for w in s.waypoints)] for s in sorties]
+    added = rally_points.add_rally_points(
+        local,
+        router.free,
+        router.nodes,
+        routes,
+        fixed,
+        margin_m=spec.margin_m,
+        limit=MAX_RALLY_POINTS[spec.autopilot],
+    )
+    return [*fixed, *added]
+
+
+def _ends_home(waypoints: tuple[Waypoint, ...], targets: list[returns.Target]) -> bool:
+    """Whether the final RTL, flown from the last waypoint before home, heads home (not for a
+    rally point that is as near): else home is kept as a waypoint, so the sortie ends there."""
+    if len(waypoints) < 2:
+        return True
+    last = np.asarray([waypoints[-2].xy])
+    index, _d = returns.nearest(last, np.asarray([t.xy for t in targets]))
+    return int(index[0]) == 0
 
 
 def _sector_spec(spec: PatrolSpec, sector: int, of: int) -> PatrolSpec:

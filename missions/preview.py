@@ -87,11 +87,11 @@ def plan_svg(plan: Plan) -> str:
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="#e08a00" stroke="#000"/>'
             f'<text x="{x + 9:.1f}" y="{y + 4:.1f}">{escape(spot.name)}</text>'
         )
-    for rally in plan.area.rally:
-        x, y = view.pt(*plan.frame.geodetic2enu(rally.position.lat_deg, rally.position.lon_deg))
+    for rally in plan.rally:  # the area's and those added to keep every return clear
+        x, y = view.pt(*rally.xy)
         out.append(
             f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" fill="#2f8f2f" '
-            f'stroke="#000"/><text x="{x + 9:.1f}" y="{y + 4:.1f}">R {escape(rally.name)}'
+            f'stroke="#000"/><text x="{x + 9:.1f}" y="{y + 4:.1f}">R {escape(rally.label)}'
             "</text>"
         )
     hx, hy = view.pt(0.0, 0.0)

@@ -70,7 +70,11 @@ def test_every_sortie_takes_off_and_returns(sweep_plan):
         assert mission.items[1].param2 == 8.0
         assert mission.items[-1].command == MavCmd.NAV_RETURN_TO_LAUNCH
         assert mission.fence == sweep_plan.fence
-        assert len(mission.rally) == 1
+        # the area's rally point first, then those added to keep every return clear
+        assert (mission.rally[0].lat_deg, mission.rally[0].lon_deg) == (16.5423, 104.7232)
+        assert mission.rally == sweep_plan.missions[0].rally
+        assert len(mission.rally) == len(sweep_plan.rally)
+        assert all(r.alt_rel_m == 0.0 for r in mission.rally)  # PX4: the ground there
 
 
 def test_sorties_fly_every_lane_exactly_once(sweep_plan):
