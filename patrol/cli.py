@@ -1,9 +1,16 @@
-"""The `patrol` command line. The one place that turns errors into messages and exit codes:
+"""The `patrol` command line. The one place that turns errors into messages and exit codes
+(`patrol.ending.Exit`; the README draws the same table):
 
-0  done
-2  a user's input cannot be used (PatrolError: file, field, what is wrong, how to mend)
-3  the vehicle or the link failed a check or a command (VehicleError); nothing was armed
-130 interrupted
+0    as planned (for `fly`: every vehicle landed at the end of its mission)
+2    bad input: a file, a field, an option cannot be used (PatrolError, a usage error): one
+     line names it, says what is wrong and how to mend it; nothing was sent to a vehicle
+3    refused before arming: a preflight check, a parameter the vehicle lacks, a refused arm,
+     a refused upload (VehicleError), or a start-up check (RefusedError: a video that gives
+     no frame, a model that does not load or run, a station token that is not a vehicle's);
+     nothing was armed
+4    ended early, safely: a monitor, the pilot or the autopilot brought a vehicle back, or
+     the mission had no return and the controller commanded one (FlightAbortedError)
+130  interrupted (Ctrl-C, SIGTERM): the vehicles were returned or left on their missions
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import asyncclick as click
 from rich.console import Console
@@ -31,9 +38,10 @@ from missions.geojson_export import plan_geojson_text
 from missions.preview import plan_svg
 from patrol import __version__, assign, flightlog
 from patrol.demo import run_demo
-from patrol.errors import VehicleError
+from patrol.ending import Ending, Exit, exit_code, worst
+from patrol.errors import RefusedError, VehicleError
 from patrol.files import numbered, write_all
-from patrol.flight import FlightAbortedError
+from patrol.flight import FlightAbortedError, FlightOutcome
 from patrol.mavsdk_vehicle import check_url, connect
 from patrol.operation import Assignment, Result, operate
 from patrol.options import data_dir_option
@@ -47,9 +55,6 @@ from patrol.vision.setup import detector_factory, vision_run
 from sim.cli import sim_command
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXIT_USAGE = 2
-EXIT_VEHICLE = 3
-EXIT_INTERRUPTED = 130
 
 
 def vehicle_options(command: F) -> F:
@@ -261,9 +266,49 @@ async def fly_command(
     _report_flights(console, result)
 
 
+def ending_of(outcome: FlightOutcome) -> Ending:
+    """How a flight ended: `FlightOutcome.ended` where the flight loop reports it, else
+    derived from the fields every outcome has. The first line is that fallback: delete it
+    once `FlightOutcome.ended` exists."""
+    if not isinstance(outcome, _Ended): return _derived_ending(outcome)  # noqa: E701  # fmt: skip
+    return outcome.ended
+
+
+@runtime_checkable
+class _Ended(Protocol):
+    ended: Ending
+
+
+def _derived_ending(outcome: FlightOutcome) -> Ending:
+    """The ending from what an outcome without `ended` records: a monitor's decision, the
+    pilot's commands, and whether the mission reached its end."""
+    if outcome.decisions:
+        return Ending.MONITOR
+    if outcome.finished:
+        return Ending.COMPLETED
+    return Ending.PILOT if outcome.pilot else Ending.AUTOPILOT
+
+
+def _early(outcome: FlightOutcome, ending: Ending) -> str:
+    """Why a flight ended before its mission did, in the pilot's words."""
+    if ending is Ending.MONITOR and outcome.decisions:
+        first = outcome.decisions[0]
+        return f"the {first.monitor} monitor commanded {first.action.value} ({first.reason})"
+    if ending is Ending.NO_RETURN:
+        return "its mission ended without a return; the controller commanded one"
+    why = (
+        f"the pilot commanded {outcome.pilot[-1].value}"
+        if ending is Ending.PILOT and outcome.pilot
+        else "its autopilot brought it home: see the log's events"
+    )
+    return f"landed before its mission ended ({why})"
+
+
 def _report_flights(console: Console, result: Result) -> None:
-    """Say how each flight ended and what comes next; raise for any that did not go to plan."""
+    """Say how each flight ended and what comes next; raise for any that did not go to plan
+    (the exit code is the worst ending's, `patrol.ending.exit_code`)."""
     failed: list[str] = []
+    codes: list[Exit] = [Exit.INTERRUPTED] if result.interrupted else []
     if len(result.flights) > 1 and math.isfinite(result.closest_m):
         console.print(f"closest approach between vehicles: {result.closest_m:.1f} m")
     for flown in result.flights:
@@ -271,30 +316,22 @@ def _report_flights(console: Console, result: Result) -> None:
         console.print(f"{name}flight {flown.flight_id}, log {flown.log_path}", highlight=False)
         outcome = flown.outcome
         resume = f"after landing (and a battery swap): patrol fly --resume {flown.flight_id}"
-        if outcome is None:
+        ending = Ending.INTERRUPTED if outcome is None else ending_of(outcome)
+        codes.append(exit_code(ending))
+        if outcome is None or ending is Ending.INTERRUPTED:
             continue
-        if outcome.decisions:
-            first = outcome.decisions[0]
-            failed.append(
-                f"{name}the {first.monitor} monitor commanded {first.action.value} "
-                f"({first.reason}); {resume}"
-            )
-        elif not outcome.finished:
-            why = (
-                f"the pilot commanded {outcome.pilot[-1].value}"
-                if outcome.pilot
-                else "its autopilot brought it home: see the log's events"
-            )
-            failed.append(f"{name}landed before its mission ended ({why}); {resume}")
+        if exit_code(ending) is Exit.ENDED_EARLY:
+            failed.append(f"{name}{_early(outcome, ending)}; {resume}")
         else:
             sortie = int(str(flown.assignment.meta.get("sortie", 1)))
             sorties = int(str(flown.assignment.meta.get("sorties", 1)))
             console.print(f"{name}landed as planned")
             if sortie < sorties:
                 console.print(f"{name}sortie {sortie} of {sorties} flown; next, {resume}")
-    if result.interrupted:
-        raise click.exceptions.Exit(EXIT_INTERRUPTED)
-    if failed:
+    code = worst(codes)
+    if code is Exit.INTERRUPTED:
+        raise click.exceptions.Exit(Exit.INTERRUPTED)
+    if code is Exit.ENDED_EARLY:
         raise FlightAbortedError("; ".join(failed))
 
 
@@ -395,27 +432,32 @@ def _check_plan(
         print_lint(console, mission, report)
 
 
+def exit_code_of(exc: BaseException) -> Exit:
+    """The exit code for an error that reached the command line (see the module's table)."""
+    if isinstance(exc, FlightAbortedError):  # landed safely, but not as planned
+        return Exit.ENDED_EARLY
+    if isinstance(exc, VehicleError | RefusedError):
+        return Exit.REFUSED
+    if isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):
+        return Exit.INTERRUPTED
+    return Exit.BAD_INPUT  # PatrolError, a usage error, a port taken, a file gone mid-run
+
+
 def main() -> None:
     """Console-script entry point: run the CLI, mapping errors to one line and an exit code."""
     try:
         code = cli(standalone_mode=False, _anyio_backend="asyncio")
         if isinstance(code, int) and code:  # click returns an Exit's code in this mode
             sys.exit(code)
-    except VehicleError as exc:
-        click.echo(f"patrol: error: {exc}", err=True)
-        sys.exit(EXIT_VEHICLE)
     except PatrolError as exc:
         click.echo(f"patrol: error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(exit_code_of(exc))
     except click.ClickException as exc:
         exc.show()
-        sys.exit(EXIT_USAGE)
-    except click.exceptions.Abort:
+        sys.exit(exit_code_of(exc))
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         click.echo("patrol: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except KeyboardInterrupt:
-        click.echo("patrol: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(exit_code_of(exc))
     except OSError as exc:  # a port already taken, a file that vanished mid-run
         click.echo(f"patrol: error: {exc.strerror or exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(exit_code_of(exc))

@@ -61,3 +61,13 @@ class PreflightError(VehicleError):
         self.check = check
         self.reason = reason
         super().__init__(f"preflight check '{check}' failed: {reason}; the vehicle was not armed")
+
+
+class RefusedError(PatrolError):
+    """Something the flight needs cannot work as given (a video that gives no frame, a model
+    that does not run, a station token that is not a vehicle's): found at start-up, before
+    anything is armed. `option` names the option or file to mend."""
+
+    def __init__(self, option: str, message: str) -> None:
+        self.option = option
+        super().__init__(f"{option}: {message}; nothing was armed")
