@@ -255,6 +255,7 @@ async def fly_command(
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     result = await operate(
         assignments,
+        connect=connect,
         data_dir=logs_dir,
         console=console,
         terminal_fd=sys.stdin.fileno() if interactive else None,

@@ -19,6 +19,7 @@ from missions.preview import plan_svg
 from patrol import flightlog
 from patrol.assign import from_source
 from patrol.files import numbered, write_all
+from patrol.mavsdk_vehicle import connect
 from patrol.operation import Assignment, operate
 from patrol.report import print_plan
 from patrol.station.sender import StationLink
@@ -75,6 +76,7 @@ async def run_demo(out: Path, speedup: float, console: Console) -> Path:
             await tg.start(sim.serve)
             result = await operate(
                 assignments,
+                connect=connect,
                 data_dir=out / "flights",
                 console=console,
                 terminal_fd=None,
