@@ -7,7 +7,7 @@
 3    refused before arming: a preflight check, a parameter the vehicle lacks, a refused arm,
      a refused upload (VehicleError), or a start-up check (RefusedError: a video that gives
      no frame, a model that does not load or run, a station token that is not a vehicle's);
-     nothing was armed
+     nothing was armed. For `station push`: records the station has not taken yet
 4    ended early, safely: a monitor, the pilot or the autopilot brought a vehicle back, or
      the mission had no return and the controller commanded one (FlightAbortedError)
 130  interrupted (Ctrl-C, SIGTERM): the vehicles were returned or left on their missions
@@ -183,10 +183,9 @@ cli.add_command(station_command)
 )
 @click.option(
     "--detector",
-    default="thermal",
-    show_default=True,
-    help="thermal, motion, or onnx:PATH (a YOLOv5/v8/v11 export; class names in PATH.names "
-    "or --classes).",
+    default=None,
+    help="thermal (the default), motion, or onnx:PATH (a YOLOv5/v8/v11 export; class names "
+    "in PATH.names or --classes). Needs --video.",
 )
 @click.option(
     "--classes",
@@ -211,7 +210,7 @@ async def fly_command(
     loops: int | None,
     data_dir: Path | None,
     video: str | None,
-    detector: str,
+    detector: str | None,
     classes: Path | None,
     calibration: Path | None,
     station_url: str | None,
@@ -243,8 +242,10 @@ async def fly_command(
     if len(assignments) > 1 and source is not None:
         separation_m = load_spec(source).separation_m
     vision = None
-    if video is not None:
-        make_detector = detector_factory(detector, classes)
+    if video is None:
+        _no_video(detector, classes, calibration)
+    else:
+        make_detector = detector_factory(detector or "thermal", classes)
         if calibration is not None:
             Intrinsics.from_file(calibration)  # a bad file is the pilot's to mend before flying
 
@@ -265,6 +266,25 @@ async def fly_command(
         station=station,
     )
     _report_flights(console, result)
+
+
+def _no_video(detector: str | None, classes: Path | None, calibration: Path | None) -> None:
+    """Detection options without a video would be silently ignored: a usage error instead."""
+    given = [
+        name
+        for name, value in (
+            ("--detector", detector),
+            ("--classes", classes),
+            ("--calibration", calibration),
+        )
+        if value is not None
+    ]
+    if given:
+        detector_factory(detector or "thermal", classes)  # an unknown name is said first
+        raise click.UsageError(
+            f"{given[0]} is for detection, which needs --video (a stream URL, a file, a "
+            "device number or 'sim'); add --video or drop " + "/".join(given)
+        )
 
 
 def ending_of(outcome: FlightOutcome) -> Ending:
