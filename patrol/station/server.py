@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from patrol.errors import StationError
 from patrol.station.live import Event, Hub
 from patrol.station.openapi import openapi_document
 from patrol.station.schema import (
@@ -41,7 +42,9 @@ HUB: web.AppKey[Hub] = web.AppKey("hub", Hub)
 CONFIG: web.AppKey[dict[str, Any]] = web.AppKey("config", dict)
 
 
-class ApiError(Exception):
+class ApiError(StationError):
+    """A request the station refuses: answered with `status` and the message as JSON."""
+
     def __init__(self, status: int, message: str, **extra: Any) -> None:
         super().__init__(message)
         self.status, self.extra = status, extra
