@@ -19,6 +19,7 @@ import json
 import math
 import sys
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
@@ -37,7 +38,6 @@ from missions import (
 from missions.geojson_export import plan_geojson_text
 from missions.preview import plan_svg
 from patrol import __version__, assign, flightlog
-from patrol.demo import run_demo
 from patrol.ending import Ending, Exit, exit_code, worst
 from patrol.errors import RefusedError, VehicleError
 from patrol.files import numbered, write_all
@@ -52,7 +52,6 @@ from patrol.station.cli import station_command, station_link, station_options
 from patrol.vision.georef import Intrinsics
 from patrol.vision.pipeline import VisionRun
 from patrol.vision.setup import detector_factory, vision_run
-from sim.cli import sim_command
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,7 +88,34 @@ def vehicle_options(command: F) -> F:
     return command
 
 
-@click.group()
+#: The entry-point group other packages register `patrol` commands under: the simulator's
+#: `patrol sim` and the demo live outside the product package, which never imports them.
+COMMANDS_GROUP = "patrol.commands"
+
+
+class _Patrol(click.Group):
+    """The `patrol` group: its own commands, and those registered under `COMMANDS_GROUP`,
+    loaded only when named (or listed by --help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | {e.name for e in _registered()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        for entry in _registered():
+            if entry.name == cmd_name:
+                loaded = entry.load()
+                return loaded if isinstance(loaded, click.Command) else None
+        return None
+
+
+def _registered() -> tuple[metadata.EntryPoint, ...]:
+    return tuple(metadata.entry_points(group=COMMANDS_GROUP))
+
+
+@click.group(cls=_Patrol)
 @click.version_option(__version__, prog_name="patrol")
 def cli() -> None:
     """Drone patrol mission controller: plan geofenced routes, fly them, report hits."""
@@ -133,7 +159,6 @@ async def plan_command(
         print_plan(console, plan, [str(p) for p in outputs])
 
 
-cli.add_command(sim_command)
 cli.add_command(station_command)
 
 
@@ -354,26 +379,6 @@ def _report_flights(console: Console, result: Result) -> None:
         raise click.exceptions.Exit(Exit.INTERRUPTED)
     if code is Exit.ENDED_EARLY:
         raise FlightAbortedError("; ".join(failed))
-
-
-@cli.command("demo")
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("out"),
-    show_default=True,
-    help="Where the plans, the preview and the flight log go.",
-)
-@click.option(
-    "--speedup",
-    type=click.FloatRange(1, 200),
-    default=10.0,
-    show_default=True,
-    help="Simulation speed-up for the flight.",
-)
-async def demo_command(out: Path, speedup: float) -> None:
-    """A simulated patrol from one command: plan the sample zone, fly it, review the log."""
-    await run_demo(out, speedup, Console())
 
 
 @cli.command("logs")
