@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Any, NoReturn, Protocol, TypeVar, runtime_checkable
 
 import asyncclick as click
 from rich.console import Console
@@ -473,17 +473,36 @@ def main() -> None:
     """Console-script entry point: run the CLI, mapping errors to one line and an exit code."""
     try:
         code = cli(standalone_mode=False, _anyio_backend="asyncio")
-        if isinstance(code, int) and code:  # click returns an Exit's code in this mode
-            sys.exit(code)
-    except PatrolError as exc:
+    except BaseExceptionGroup as group:  # one error out of a task group: said as itself
+        _exit_for(_only(group) or group)
+    except (PatrolError, click.ClickException, click.exceptions.Abort, OSError) as exc:
+        _exit_for(exc)
+    except KeyboardInterrupt as exc:
+        _exit_for(exc)
+    if isinstance(code, int) and code:  # click returns an Exit's code in this mode
+        sys.exit(code)
+
+
+def _only(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
+    """The one error a task group (or groups within groups) raised, or None for several."""
+    while len(group.exceptions) == 1:
+        (inner,) = group.exceptions
+        if not isinstance(inner, BaseExceptionGroup):
+            return inner
+        group = inner
+    return None
+
+
+def _exit_for(exc: BaseException) -> NoReturn:
+    """Say `exc` in one line and exit with its code; anything unforeseen is raised as it is."""
+    if isinstance(exc, PatrolError):
         click.echo(f"patrol: error: {exc}", err=True)
-        sys.exit(exit_code_of(exc))
-    except click.ClickException as exc:
+    elif isinstance(exc, click.ClickException):
         exc.show()
-        sys.exit(exit_code_of(exc))
-    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+    elif isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):
         click.echo("patrol: interrupted", err=True)
-        sys.exit(exit_code_of(exc))
-    except OSError as exc:  # a port already taken, a file that vanished mid-run
+    elif isinstance(exc, OSError):  # a port already taken, a file that vanished mid-run
         click.echo(f"patrol: error: {exc.strerror or exc}", err=True)
-        sys.exit(exit_code_of(exc))
+    else:
+        raise exc
+    sys.exit(exit_code_of(exc))

@@ -64,3 +64,11 @@ def test_an_outcome_without_its_ending_is_read_from_what_it_records():
     landed = FlightOutcome(True, (), finished=False, pilot=(PilotCommand.LAND,))
     assert ending_of(landed) is Ending.PILOT
     assert ending_of(FlightOutcome(True, (), finished=False)) is Ending.AUTOPILOT
+
+
+def test_one_error_out_of_nested_task_groups_is_said_as_itself():
+    from patrol.cli import _only
+
+    taken = OSError(98, "Address already in use")
+    assert _only(ExceptionGroup("serve", [ExceptionGroup("bind", [taken])])) is taken
+    assert _only(ExceptionGroup("two", [taken, ValueError()])) is None
