@@ -32,8 +32,8 @@ def probe(run: VisionRun, first_frame_s: float = FIRST_FRAME_S) -> str:
         raise RefusedError("--detector", f"{exc}; {DETECTOR_HINT}") from None
     try:
         source = FrameSource(run.video)
-    except VisionError as exc:
-        raise RefusedError("--video", str(exc)) from None
+    except (VisionError, cv2.error) as exc:
+        raise RefusedError("--video", str(exc).strip().splitlines()[-1]) from None
     try:
         captured = source.latest(first_frame_s)
         if captured is None:
