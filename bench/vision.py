@@ -32,6 +32,7 @@ from rich.console import Console
 from bench import scoring
 from missions.camera import Camera
 from patrol.assign import from_source
+from patrol.mavsdk_vehicle import connect
 from patrol.operation import Assignment, operate
 from patrol.vision.detections import Image, Scene
 from patrol.vision.georef import Intrinsics
@@ -196,6 +197,7 @@ async def _scored(gps_sigma_m: float, detect: bool = True) -> Run:
             await tg.start(sim.serve)
             result = await operate(
                 [assignment],
+                connect=connect,
                 data_dir=Path(tmp),
                 console=Console(quiet=True),
                 terminal_fd=None,

@@ -12,8 +12,6 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import asyncclick as click
-
 from geofence.build import select_zones
 from geofence.errors import PatrolError
 from geofence.loaders import load_area
@@ -22,6 +20,7 @@ from missions.camera import Camera
 from missions.mission import Mission
 from missions.planner import Plan, plan
 from missions.qgc import plan_document
+from patrol.errors import OptionError
 from patrol.operation import Assignment
 from patrol.resume import ResumeError, Stopped, remaining
 
@@ -48,9 +47,13 @@ def from_source(
     split into one sector per vehicle when there are several."""
     if source.suffix.lower() == ".plan":
         if len(urls) > 1:
-            raise click.UsageError("a .plan is one vehicle's mission; give a spec to fly several")
+            raise OptionError(
+                "a .plan is one vehicle's mission; give a spec to fly several", option="--vehicle"
+            )
         if loops is not None:
-            raise click.UsageError("--loops needs a patrol spec (.toml): a .plan flies as it is")
+            raise OptionError(
+                "--loops needs a patrol spec (.toml): a .plan flies as it is", option="--loops"
+            )
         mission = load_plan(source)
         check_mission(mission)
         meta = {"source": str(source), "sortie": 1, "sorties": 1, "digest": digest(mission)}
@@ -60,8 +63,9 @@ def from_source(
     for k, url in enumerate(urls):
         planned = _planned(source, k, len(urls), loops)
         if sortie > len(planned.missions):
-            raise click.BadParameter(
-                f"the patrol has {len(planned.missions)} sortie(s)", param_hint="--sortie"
+            raise OptionError(
+                f"Invalid value for '--sortie': the patrol has {len(planned.missions)} sortie(s)",
+                option="--sortie",
             )
         out.append(_assignment(planned, url, source, sortie, k, len(urls), loops))
     return out

@@ -1,9 +1,16 @@
-"""The `patrol` command line. The one place that turns errors into messages and exit codes:
+"""The `patrol` command line. The one place that turns errors into messages and exit codes
+(`patrol.ending.Exit`; the README draws the same table):
 
-0  done
-2  a user's input cannot be used (PatrolError: file, field, what is wrong, how to mend)
-3  the vehicle or the link failed a check or a command (VehicleError); nothing was armed
-130 interrupted
+0    as planned (for `fly`: every vehicle landed at the end of its mission)
+2    bad input: a file, a field, an option cannot be used (PatrolError, a usage error): one
+     line names it, says what is wrong and how to mend it; nothing was sent to a vehicle
+3    refused before arming: a preflight check, a parameter the vehicle lacks, a refused arm,
+     a refused upload (VehicleError), or a start-up check (RefusedError: a video that gives
+     no frame, a model that does not load or run, a station token that is not a vehicle's);
+     nothing was armed. For `station push`: records the station has not taken yet
+4    ended early, safely: a monitor, the pilot or the autopilot brought a vehicle back, or
+     the mission had no return and the controller commanded one (FlightAbortedError)
+130  interrupted (Ctrl-C, SIGTERM): the vehicles were returned or left on their missions
 """
 
 from __future__ import annotations
@@ -12,8 +19,9 @@ import json
 import math
 import sys
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar, runtime_checkable
 
 import asyncclick as click
 from rich.console import Console
@@ -30,10 +38,10 @@ from missions import (
 from missions.geojson_export import plan_geojson_text
 from missions.preview import plan_svg
 from patrol import __version__, assign, flightlog
-from patrol.demo import run_demo
-from patrol.errors import VehicleError
+from patrol.ending import Ending, Exit, exit_code, worst
+from patrol.errors import RefusedError, VehicleError
 from patrol.files import numbered, write_all
-from patrol.flight import FlightAbortedError
+from patrol.flight import FlightAbortedError, FlightOutcome
 from patrol.mavsdk_vehicle import check_url, connect
 from patrol.operation import Assignment, Result, operate
 from patrol.options import data_dir_option
@@ -44,12 +52,8 @@ from patrol.station.cli import station_command, station_link, station_options
 from patrol.vision.georef import Intrinsics
 from patrol.vision.pipeline import VisionRun
 from patrol.vision.setup import detector_factory, vision_run
-from sim.cli import sim_command
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXIT_USAGE = 2
-EXIT_VEHICLE = 3
-EXIT_INTERRUPTED = 130
 
 
 def vehicle_options(command: F) -> F:
@@ -84,7 +88,34 @@ def vehicle_options(command: F) -> F:
     return command
 
 
-@click.group()
+#: The entry-point group other packages register `patrol` commands under: the simulator's
+#: `patrol sim` and the demo live outside the product package, which never imports them.
+COMMANDS_GROUP = "patrol.commands"
+
+
+class _Patrol(click.Group):
+    """The `patrol` group: its own commands, and those registered under `COMMANDS_GROUP`,
+    loaded only when named (or listed by --help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | {e.name for e in _registered()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        for entry in _registered():
+            if entry.name == cmd_name:
+                loaded = entry.load()
+                return loaded if isinstance(loaded, click.Command) else None
+        return None
+
+
+def _registered() -> tuple[metadata.EntryPoint, ...]:
+    return tuple(metadata.entry_points(group=COMMANDS_GROUP))
+
+
+@click.group(cls=_Patrol)
 @click.version_option(__version__, prog_name="patrol")
 def cli() -> None:
     """Drone patrol mission controller: plan geofenced routes, fly them, report hits."""
@@ -128,7 +159,6 @@ async def plan_command(
         print_plan(console, plan, [str(p) for p in outputs])
 
 
-cli.add_command(sim_command)
 cli.add_command(station_command)
 
 
@@ -178,10 +208,9 @@ cli.add_command(station_command)
 )
 @click.option(
     "--detector",
-    default="thermal",
-    show_default=True,
-    help="thermal, motion, or onnx:PATH (a YOLOv5/v8/v11 export; class names in PATH.names "
-    "or --classes).",
+    default=None,
+    help="thermal (the default), motion, or onnx:PATH (a YOLOv5/v8/v11 export; class names "
+    "in PATH.names or --classes). Needs --video.",
 )
 @click.option(
     "--classes",
@@ -206,7 +235,7 @@ async def fly_command(
     loops: int | None,
     data_dir: Path | None,
     video: str | None,
-    detector: str,
+    detector: str | None,
     classes: Path | None,
     calibration: Path | None,
     station_url: str | None,
@@ -238,8 +267,10 @@ async def fly_command(
     if len(assignments) > 1 and source is not None:
         separation_m = load_spec(source).separation_m
     vision = None
-    if video is not None:
-        make_detector = detector_factory(detector, classes)
+    if video is None:
+        _no_video(detector, classes, calibration)
+    else:
+        make_detector = detector_factory(detector or "thermal", classes)
         if calibration is not None:
             Intrinsics.from_file(calibration)  # a bad file is the pilot's to mend before flying
 
@@ -250,6 +281,7 @@ async def fly_command(
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     result = await operate(
         assignments,
+        connect=connect,
         data_dir=logs_dir,
         console=console,
         terminal_fd=sys.stdin.fileno() if interactive else None,
@@ -261,9 +293,68 @@ async def fly_command(
     _report_flights(console, result)
 
 
+def _no_video(detector: str | None, classes: Path | None, calibration: Path | None) -> None:
+    """Detection options without a video would be silently ignored: a usage error instead."""
+    given = [
+        name
+        for name, value in (
+            ("--detector", detector),
+            ("--classes", classes),
+            ("--calibration", calibration),
+        )
+        if value is not None
+    ]
+    if given:
+        detector_factory(detector or "thermal", classes)  # an unknown name is said first
+        raise click.UsageError(
+            f"{given[0]} is for detection, which needs --video (a stream URL, a file, a "
+            "device number or 'sim'); add --video or drop " + "/".join(given)
+        )
+
+
+def ending_of(outcome: FlightOutcome) -> Ending:
+    """How a flight ended: `FlightOutcome.ended` where the flight loop reports it, else
+    derived from the fields every outcome has. The first line is that fallback: delete it
+    once `FlightOutcome.ended` exists."""
+    if not isinstance(outcome, _Ended): return _derived_ending(outcome)  # noqa: E701  # fmt: skip
+    return outcome.ended
+
+
+@runtime_checkable
+class _Ended(Protocol):
+    ended: Ending
+
+
+def _derived_ending(outcome: FlightOutcome) -> Ending:
+    """The ending from what an outcome without `ended` records: a monitor's decision, the
+    pilot's commands, and whether the mission reached its end."""
+    if outcome.decisions:
+        return Ending.MONITOR
+    if outcome.finished:
+        return Ending.COMPLETED
+    return Ending.PILOT if outcome.pilot else Ending.AUTOPILOT
+
+
+def _early(outcome: FlightOutcome, ending: Ending) -> str:
+    """Why a flight ended before its mission did, in the pilot's words."""
+    if ending is Ending.MONITOR and outcome.decisions:
+        first = outcome.decisions[0]
+        return f"the {first.monitor} monitor commanded {first.action.value} ({first.reason})"
+    if ending is Ending.NO_RETURN:
+        return "its mission ended without a return; the controller commanded one"
+    why = (
+        f"the pilot commanded {outcome.pilot[-1].value}"
+        if ending is Ending.PILOT and outcome.pilot
+        else "its autopilot brought it home: see the log's events"
+    )
+    return f"landed before its mission ended ({why})"
+
+
 def _report_flights(console: Console, result: Result) -> None:
-    """Say how each flight ended and what comes next; raise for any that did not go to plan."""
+    """Say how each flight ended and what comes next; raise for any that did not go to plan
+    (the exit code is the worst ending's, `patrol.ending.exit_code`)."""
     failed: list[str] = []
+    codes: list[Exit] = [Exit.INTERRUPTED] if result.interrupted else []
     if len(result.flights) > 1 and math.isfinite(result.closest_m):
         console.print(f"closest approach between vehicles: {result.closest_m:.1f} m")
     for flown in result.flights:
@@ -271,51 +362,23 @@ def _report_flights(console: Console, result: Result) -> None:
         console.print(f"{name}flight {flown.flight_id}, log {flown.log_path}", highlight=False)
         outcome = flown.outcome
         resume = f"after landing (and a battery swap): patrol fly --resume {flown.flight_id}"
-        if outcome is None:
+        ending = Ending.INTERRUPTED if outcome is None else ending_of(outcome)
+        codes.append(exit_code(ending))
+        if outcome is None or ending is Ending.INTERRUPTED:
             continue
-        if outcome.decisions:
-            first = outcome.decisions[0]
-            failed.append(
-                f"{name}the {first.monitor} monitor commanded {first.action.value} "
-                f"({first.reason}); {resume}"
-            )
-        elif not outcome.finished:
-            why = (
-                f"the pilot commanded {outcome.pilot[-1].value}"
-                if outcome.pilot
-                else "its autopilot brought it home: see the log's events"
-            )
-            failed.append(f"{name}landed before its mission ended ({why}); {resume}")
+        if exit_code(ending) is Exit.ENDED_EARLY:
+            failed.append(f"{name}{_early(outcome, ending)}; {resume}")
         else:
             sortie = int(str(flown.assignment.meta.get("sortie", 1)))
             sorties = int(str(flown.assignment.meta.get("sorties", 1)))
             console.print(f"{name}landed as planned")
             if sortie < sorties:
                 console.print(f"{name}sortie {sortie} of {sorties} flown; next, {resume}")
-    if result.interrupted:
-        raise click.exceptions.Exit(EXIT_INTERRUPTED)
-    if failed:
+    code = worst(codes)
+    if code is Exit.INTERRUPTED:
+        raise click.exceptions.Exit(Exit.INTERRUPTED)
+    if code is Exit.ENDED_EARLY:
         raise FlightAbortedError("; ".join(failed))
-
-
-@cli.command("demo")
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("out"),
-    show_default=True,
-    help="Where the plans, the preview and the flight log go.",
-)
-@click.option(
-    "--speedup",
-    type=click.FloatRange(1, 200),
-    default=10.0,
-    show_default=True,
-    help="Simulation speed-up for the flight.",
-)
-async def demo_command(out: Path, speedup: float) -> None:
-    """A simulated patrol from one command: plan the sample zone, fly it, review the log."""
-    await run_demo(out, speedup, Console())
 
 
 @cli.command("logs")
@@ -395,27 +458,51 @@ def _check_plan(
         print_lint(console, mission, report)
 
 
+def exit_code_of(exc: BaseException) -> Exit:
+    """The exit code for an error that reached the command line (see the module's table)."""
+    if isinstance(exc, FlightAbortedError):  # landed safely, but not as planned
+        return Exit.ENDED_EARLY
+    if isinstance(exc, VehicleError | RefusedError):
+        return Exit.REFUSED
+    if isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):
+        return Exit.INTERRUPTED
+    return Exit.BAD_INPUT  # PatrolError, a usage error, a port taken, a file gone mid-run
+
+
 def main() -> None:
     """Console-script entry point: run the CLI, mapping errors to one line and an exit code."""
     try:
         code = cli(standalone_mode=False, _anyio_backend="asyncio")
-        if isinstance(code, int) and code:  # click returns an Exit's code in this mode
-            sys.exit(code)
-    except VehicleError as exc:
+    except BaseExceptionGroup as group:  # one error out of a task group: said as itself
+        _exit_for(_only(group) or group)
+    except (PatrolError, click.ClickException, click.exceptions.Abort, OSError) as exc:
+        _exit_for(exc)
+    except KeyboardInterrupt as exc:
+        _exit_for(exc)
+    if isinstance(code, int) and code:  # click returns an Exit's code in this mode
+        sys.exit(code)
+
+
+def _only(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
+    """The one error a task group (or groups within groups) raised, or None for several."""
+    while len(group.exceptions) == 1:
+        (inner,) = group.exceptions
+        if not isinstance(inner, BaseExceptionGroup):
+            return inner
+        group = inner
+    return None
+
+
+def _exit_for(exc: BaseException) -> NoReturn:
+    """Say `exc` in one line and exit with its code; anything unforeseen is raised as it is."""
+    if isinstance(exc, PatrolError):
         click.echo(f"patrol: error: {exc}", err=True)
-        sys.exit(EXIT_VEHICLE)
-    except PatrolError as exc:
-        click.echo(f"patrol: error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
-    except click.ClickException as exc:
+    elif isinstance(exc, click.ClickException):
         exc.show()
-        sys.exit(EXIT_USAGE)
-    except click.exceptions.Abort:
+    elif isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):
         click.echo("patrol: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except KeyboardInterrupt:
-        click.echo("patrol: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except OSError as exc:  # a port already taken, a file that vanished mid-run
+    elif isinstance(exc, OSError):  # a port already taken, a file that vanished mid-run
         click.echo(f"patrol: error: {exc.strerror or exc}", err=True)
-        sys.exit(EXIT_USAGE)
+    else:
+        raise exc
+    sys.exit(exit_code_of(exc))

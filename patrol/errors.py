@@ -1,18 +1,22 @@
-"""Errors of the running side (the tree's root is in geofence/errors.py):
-
-PatrolError
-└── VehicleError                  something the vehicle or the link did or did not do
-    ├── LinkError                 no vehicle at the URL, or the link dropped (url)
-    ├── VehicleTimeoutError       the vehicle did not answer in time (what)
-    ├── CommandRejectedError      the vehicle refused a command (command, result)
-    ├── TransferError             an upload or download failed (kind, result)
-    ├── ReadbackMismatchError     what the vehicle holds is not what was sent (kind, index)
-    └── PreflightError            a preflight check failed (check)
+"""Errors of the running side: the vehicle, start-up refusals, options, the station. The whole
+tree, with these in it and the exit code of each branch, is drawn in geofence/errors.py.
 """
 
 from __future__ import annotations
 
 from geofence.errors import PatrolError
+
+
+class OptionError(PatrolError):
+    """Command-line options that cannot be used together as given (`option` names one)."""
+
+    def __init__(self, message: str, *, option: str) -> None:
+        self.option = option
+        super().__init__(message)
+
+
+class StationError(PatrolError):
+    """The station's side: its tokens file, the wire schema, a request it refuses."""
 
 
 class VehicleError(PatrolError):
@@ -61,3 +65,13 @@ class PreflightError(VehicleError):
         self.check = check
         self.reason = reason
         super().__init__(f"preflight check '{check}' failed: {reason}; the vehicle was not armed")
+
+
+class RefusedError(PatrolError):
+    """Something the flight needs cannot work as given (a video that gives no frame, a model
+    that does not run, a station token that is not a vehicle's): found at start-up, before
+    anything is armed. `option` names the option or file to mend."""
+
+    def __init__(self, option: str, message: str) -> None:
+        self.option = option
+        super().__init__(f"{option}: {message}; nothing was armed")

@@ -1,20 +1,25 @@
-"""One flight operation: connect every vehicle, preflight them all, then fly them together.
+"""One flight operation, in uvicorn's shape: start-up, the main loop, shutdown.
 
-Nothing is armed until every vehicle has passed preflight. On a terminal the operation draws
-the dashboard and takes the pilot's keys; Ctrl-C asks whether to return (the default, also
-after 10 s without an answer) or to leave the vehicles on their missions. SIGTERM, and Ctrl-C
-without a terminal, return at once. Several vehicles are watched for separation: each pair
-that comes closer than the spec's separation is logged and shown.
+Start-up: the flight logs and the sender, the start-up checks (each vehicle's video gives a
+frame and its detector runs on it; the station knows the token as a vehicle's), a connection
+to every vehicle (through the `Connect` the caller passes), preflight of them all and the
+launch pads' separation, then the terminal. Nothing is armed until all of it has passed, and
+a refusal names what to mend. The main loop flies every vehicle (`patrol.flight`) beside the
+sender, the traffic monitor, the pilot's keys and signal capture (`patrol.interrupts`: on a
+terminal Ctrl-C asks whether to return or leave the vehicles on their missions; SIGTERM, and
+Ctrl-C without a terminal, return at once). Shutdown marks the flights landed, gives the
+sender a bounded wait for what is queued and then cancels it (the rest stays queued in the
+logs), and closes the logs. Several vehicles are watched for separation: each pair that comes
+closer than the spec's separation is logged and shown.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import signal
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AsyncExitStack, nullcontext
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,19 +36,20 @@ from missions.mission import Mission
 from missions.qgc import plan_document
 from patrol import __version__
 from patrol.dashboard import Dashboard
-from patrol.errors import PreflightError
+from patrol.errors import PreflightError, RefusedError
 from patrol.flight import FlightOutcome, Watch, fly
 from patrol.flightlog import FlightLog, new_flight_id
-from patrol.keys import COMMAND_KEYS, QUESTION_TIMEOUT_S, Keys, leave_answer, terminal_keys
-from patrol.mavsdk_vehicle import MavsdkVehicle, connect
+from patrol.interrupts import Asking, wait_for_stop
+from patrol.keys import COMMAND_KEYS, Keys, terminal_keys
 from patrol.pilot import Pilot
 from patrol.preflight import CheckResult, preflight
 from patrol.station.outbox import Counts, logs_with_pending
 from patrol.station.records import mission_geometry
-from patrol.station.sender import Sender, StationLink
+from patrol.station.sender import Sender, StationLink, check_vehicle_token
 from patrol.traffic import Traffic
-from patrol.vehicle import Live, Status
+from patrol.vehicle import Connect, FlyingVehicle, Live, Status, Vehicle
 from patrol.vision.pipeline import VisionRun
+from patrol.vision.probe import probe
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,21 +83,24 @@ class Result:
     station: Counts | None = None  # hits delivered and still queued, when forwarding
 
 
-class _Question:
-    """The Ctrl-C question while it waits for its key."""
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How an operation reaches its vehicles, where it logs, and what it runs beside them."""
 
-    def __init__(self) -> None:
-        self.answered = anyio.Event()
-        self.key: str | None = None
-
-    def answer(self, key: str | None) -> None:
-        self.key = key
-        self.answered.set()
+    connect: Connect
+    data_dir: Path
+    terminal_fd: int | None = None  # a terminal: the dashboard, the keys, the Ctrl-C question
+    timeout_s: float = 10.0  # for each vehicle's heartbeat
+    separation_m: float = 0.0
+    vision: Callable[[int, Assignment], VisionRun] | None = None
+    station: StationLink | None = None
+    station_wait_s: float = 10.0  # shutdown's wait for the hits still queued
 
 
 async def operate(
     assignments: Sequence[Assignment],
     *,
+    connect: Connect,
     data_dir: Path,
     console: Console,
     terminal_fd: int | None,
@@ -104,169 +113,249 @@ async def operate(
     """Fly every assignment to its landing (see the module's docstring). With a station,
     hits are forwarded as they are confirmed; after landing the sender waits up to
     `station_wait_s` for what is still queued (the rest stays queued in the logs)."""
-    flights = [(a, new_flight_id()) for a in assignments]
-    logs = [
-        FlightLog(
-            data_dir / f"{flight_id}.sqlite",
-            {
-                "flight_id": flight_id,
-                "vehicle_url": a.url,
-                "vehicle_label": a.label,
-                "mission": plan_document(a.mission),
-                "mission_name": a.mission.name,
-                "software": f"patrol {__version__}",
-            }
-            | mission_geometry(a.mission)
-            | a.meta,
-        )
-        for a, flight_id in flights
-    ]
-    dashboard = Dashboard()
-    pilots = [Pilot() for _ in assignments]
-    lives = [Live() for _ in assignments]
-    outcomes: list[FlightOutcome | None] = [None] * len(assignments)
-    interrupted = False
-
-    def say(text: str) -> None:
-        console.print(f"[{time.strftime('%H:%M:%S')}] {text}", highlight=False)
-
-    traffic = Traffic(
-        assignments[0].mission.home.latlon,
-        lives,
-        [a.mission.cruise_alt_rel_m for a in assignments],
-        [a.label for a in assignments],
-        logs,
-        pilots,
-        separation_m,
-        say,
+    settings = Settings(
+        connect, data_dir, terminal_fd, timeout_s, separation_m, vision, station, station_wait_s
     )
+    return await Operation(assignments, settings, console).run()
 
-    sender = Sender(station, say) if station is not None else None
-    if sender is not None:
-        for path in logs_with_pending(data_dir):  # what an earlier run left undelivered
-            sender.watch(path)
-    flying_logs: list[FlightLog] = []
-    try:
-        async with AsyncExitStack() as stack:
-            vehicles: list[MavsdkVehicle] = []
-            for a, log in zip(assignments, logs, strict=True):
-                vehicle = await stack.enter_async_context(connect(a.url, timeout_s=timeout_s))
-                log.event("connected", vehicle.profile.name)
-                vehicles.append(vehicle)
-            statuses = [
-                await _preflight(v, a, log, say)
-                for v, a, log in zip(vehicles, assignments, logs, strict=True)
-            ]
-            _check_pads(assignments, statuses, separation_m)
-            keys = stack.enter_context(
-                terminal_keys(terminal_fd) if terminal_fd is not None else nullcontext()
+
+class Operation:
+    """The state of one operation across its start-up, main loop and shutdown."""
+
+    def __init__(
+        self, assignments: Sequence[Assignment], settings: Settings, console: Console
+    ) -> None:
+        self.assignments = tuple(assignments)
+        self.settings = settings
+        self.console = console
+        self.flight_ids = [new_flight_id() for _ in assignments]
+        self.logs = [_open_log(a, flight_id, settings.data_dir) for a, flight_id in self.flights]
+        self.dashboard = Dashboard()
+        self.pilots = [Pilot() for _ in assignments]
+        self.lives = [Live() for _ in assignments]
+        self.runs: list[VisionRun | None] = [None] * len(assignments)
+        self.outcomes: list[FlightOutcome | None] = [None] * len(assignments)
+        self.interrupted = False
+        self.traffic = Traffic(
+            assignments[0].mission.home.latlon,
+            self.lives,
+            [a.mission.cruise_alt_rel_m for a in assignments],
+            [a.label for a in assignments],
+            self.logs,
+            self.pilots,
+            settings.separation_m,
+            self.say,
+        )
+        self.sender = Sender(settings.station, self.say) if settings.station else None
+        self.flying_logs: list[FlightLog] = []  # queued as flying at the station
+        self.keys: Keys | None = None
+        self.asking: Asking | None = None
+
+    @property
+    def flights(self) -> list[tuple[Assignment, str]]:
+        return list(zip(self.assignments, self.flight_ids, strict=True))
+
+    def say(self, text: str) -> None:
+        self.console.print(f"[{time.strftime('%H:%M:%S')}] {text}", highlight=False)
+
+    async def run(self) -> Result:
+        """Start-up, main loop, shutdown; the logs are closed whatever happens."""
+        try:
+            async with AsyncExitStack() as stack:
+                vehicles = await self.startup(stack)
+                await self.main_loop(vehicles)
+            await self.shutdown()
+        finally:
+            self.close()
+        return self.result()
+
+    # --- start-up -----------------------------------------------------------------------
+
+    async def startup(self, stack: AsyncExitStack) -> list[FlyingVehicle]:
+        """Everything before the first arming; the vehicles, connected and preflighted."""
+        if self.sender is not None:
+            for path in logs_with_pending(self.settings.data_dir):  # an earlier run's
+                self.sender.watch(path)
+        try:
+            await self.check()
+        except RefusedError as exc:
+            for log in self.logs:
+                log.event("refused", str(exc))
+            raise
+        vehicles = [await self._connect(stack, a, log) for a, log in self._with_logs()]
+        statuses = [
+            await _preflight(v, a, log, self.say)
+            for v, (a, log) in zip(vehicles, self._with_logs(), strict=True)
+        ]
+        _check_pads(self.assignments, statuses, self.settings.separation_m)
+        if self.settings.terminal_fd is not None:
+            self.keys = stack.enter_context(terminal_keys(self.settings.terminal_fd))
+            self.asking = Asking()
+            stack.enter_context(
+                LiveDisplay(self.dashboard, console=self.console, refresh_per_second=4)
             )
-            if keys is not None:
-                stack.enter_context(LiveDisplay(dashboard, console=console, refresh_per_second=4))
-            for log in logs:
-                log.queue_flight(landed=False)
-                flying_logs.append(log)
-                if sender is not None:
-                    sender.watch(log.path)
-            question: list[_Question] = []
-            async with anyio.create_task_group() as tg:
-                if sender is not None:
-                    tg.start_soon(sender.run)
-                    tg.start_soon(_show_station, sender, dashboard)
+        return vehicles
 
-                async def on_signal() -> None:
-                    nonlocal interrupted
-                    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-                        async for signum in signals:
-                            if question:  # a second Ctrl-C answers: return
-                                question[0].answer("y")
-                                continue
-                            leave = False
-                            if signum == signal.SIGINT and keys is not None:
-                                question.append(_Question())
-                                dashboard.queued_question = (
-                                    "Ctrl-C: return to launch? [Y/n] (n leaves the vehicles on "
-                                    f"their missions, which end with a return; Y in "
-                                    f"{QUESTION_TIMEOUT_S:.0f} s)"
-                                )
-                                say(dashboard.queued_question)
-                                with anyio.move_on_after(QUESTION_TIMEOUT_S):
-                                    await question[0].answered.wait()
-                                leave = leave_answer(question[0].key)
-                            interrupted = True
-                            for pilot, log in zip(pilots, logs, strict=True):
-                                pilot.leave_on_interrupt = leave
-                                log.event(
-                                    "pilot",
-                                    f"signal {signum}: "
-                                    + ("leave on mission" if leave else "return to launch"),
-                                )
-                            tg.cancel_scope.cancel()
-                            return
+    def _with_logs(self) -> list[tuple[Assignment, FlightLog]]:
+        return list(zip(self.assignments, self.logs, strict=True))
 
-                tg.start_soon(on_signal)
-                if keys is not None:
-                    tg.start_soon(_read_keys, keys, pilots, dashboard, question, say)
+    async def check(self) -> None:
+        """What the flights need besides their vehicles, tried before any vehicle is touched:
+        each video and detector (`patrol.vision.probe`), and the station's token."""
+        if self.settings.vision is not None:
+            for k, a in enumerate(self.assignments):
+                run = self.runs[k] = self.settings.vision(k, a)
+                found = await anyio.to_thread.run_sync(probe, run)
+                self.say(f"{a.label}: {found}" if a.label else found)
+        if self.settings.station is not None:
+            self.say(await check_vehicle_token(self.settings.station))
 
-                async def one(k: int) -> None:
-                    a = assignments[k]
-                    try:
-                        outcomes[k] = await fly(
-                            vehicles[k],
-                            a.mission,
-                            model=a.model,
-                            margin_m=a.margin_m,
-                            log=logs[k],
-                            watch=Watch(
-                                say,
-                                dashboard.show if keys is not None else None,
-                                pilots[k],
-                                a.label,
-                                traffic.clearance(k) if len(assignments) > 1 else None,
-                                vision(k, a) if vision is not None else None,
-                            ),
-                            live=lives[k],
-                        )
-                    finally:
-                        traffic.finished.add(k)  # no one waits for its launch
-                    if all(o is not None for o in outcomes):
-                        flying.cancel_scope.cancel()  # every vehicle down: stop watching
+    async def _connect(self, stack: AsyncExitStack, a: Assignment, log: FlightLog) -> FlyingVehicle:
+        link = self.settings.connect(a.url, timeout_s=self.settings.timeout_s)
+        vehicle = await stack.enter_async_context(link)
+        log.event("connected", vehicle.profile.name)
+        return vehicle
 
-                async with anyio.create_task_group() as flying:
-                    for k in range(len(assignments)):
-                        flying.start_soon(one, k)
-                    if len(assignments) > 1:
-                        flying.start_soon(traffic.run)
-                tg.cancel_scope.cancel()
-        if sender is not None:
-            for log in flying_logs:
-                log.queue_flight(landed=True)
-            flying_logs.clear()
-            counts = await sender.drain(station_wait_s)
-            say(
-                f"station: {counts.delivered} hits delivered"
-                + (
-                    f", {counts.queued} still queued (they go with the next flight, "
-                    f"or now with: patrol station push)"
-                    if counts.queued
-                    else ""
-                )
+    # --- main loop ------------------------------------------------------------------------
+
+    async def main_loop(self, vehicles: Sequence[FlyingVehicle]) -> None:
+        """Fly them all, beside the sender, the keys and signal capture, until every vehicle
+        is down or a signal stops the operation."""
+        for log in self.logs:
+            log.queue_flight(landed=False)
+            self.flying_logs.append(log)
+            if self.sender is not None:
+                self.sender.watch(log.path)
+        async with anyio.create_task_group() as tg:
+            if self.sender is not None:
+                tg.start_soon(self.sender.run)
+                tg.start_soon(_show_station, self.sender, self.dashboard)
+            tg.start_soon(self._on_signal, tg.cancel_scope)
+            if self.keys is not None:
+                tg.start_soon(self._read_keys, self.keys)
+            async with anyio.create_task_group() as flying:
+                for k, vehicle in enumerate(vehicles):
+                    flying.start_soon(self._fly_one, k, vehicle, flying.cancel_scope)
+                if len(vehicles) > 1:
+                    flying.start_soon(self.traffic.run)
+            tg.cancel_scope.cancel()
+
+    async def _fly_one(self, k: int, vehicle: FlyingVehicle, flying: anyio.CancelScope) -> None:
+        a = self.assignments[k]
+        watch = Watch(
+            self.say,
+            self.dashboard.show if self.keys is not None else None,
+            self.pilots[k],
+            a.label,
+            self.traffic.clearance(k) if len(self.assignments) > 1 else None,
+            self.runs[k],
+        )
+        try:
+            self.outcomes[k] = await fly(
+                vehicle,
+                a.mission,
+                model=a.model,
+                margin_m=a.margin_m,
+                log=self.logs[k],
+                watch=watch,
+                live=self.lives[k],
             )
-    finally:
-        for log in flying_logs:
+        finally:
+            self.traffic.finished.add(k)  # no one waits for its launch
+        if all(o is not None for o in self.outcomes):
+            flying.cancel()  # every vehicle down: stop watching
+
+    async def _on_signal(self, scope: anyio.CancelScope) -> None:
+        stop = await wait_for_stop(self.asking, self._show_question)
+        self.interrupted = True
+        for pilot, log in zip(self.pilots, self.logs, strict=True):
+            pilot.leave_on_interrupt = stop.leave
+            log.event("pilot", stop.describe())
+        scope.cancel()
+
+    def _show_question(self, text: str) -> None:
+        self.dashboard.queued_question = text
+        self.say(text)
+
+    async def _read_keys(self, keys: Keys) -> None:
+        selected: int | None = None
+        while True:
+            key = await keys.next()
+            if key is None:
+                continue
+            if self.asking is not None and self.asking.open:
+                self.asking.answer(key)
+            elif key.isdigit() and 1 <= int(key) <= len(self.pilots):
+                selected = int(key) - 1
+                self.dashboard.selected = f"vehicle {key}"
+            elif key == "a":
+                selected = None
+                self.dashboard.selected = "all vehicles"
+            elif key in COMMAND_KEYS:
+                for k, pilot in enumerate(self.pilots):
+                    if selected is None or selected == k:
+                        pilot.push(COMMAND_KEYS[key])
+            elif key not in ("\n", "\r"):
+                self.say(f"key {key!r} does nothing; {self.dashboard.selected} take p, c, r, l")
+
+    # --- shutdown -------------------------------------------------------------------------
+
+    async def shutdown(self) -> None:
+        """The vehicles are down (or left on their missions): the sender gets a bounded wait
+        for what is queued, then is cancelled; what is left stays queued in the logs."""
+        if self.sender is None:
+            return
+        self._mark_landed()
+        counts = await self.sender.drain(self.settings.station_wait_s)
+        self.say(
+            f"station: {counts.delivered} hits delivered"
+            + (
+                f", {counts.queued} still queued (they go with the next flight, "
+                f"or now with: patrol station push)"
+                if counts.queued
+                else ""
+            )
+        )
+
+    def _mark_landed(self) -> None:
+        for log in self.flying_logs:
             log.queue_flight(landed=True)
-        for log in logs:
+        self.flying_logs.clear()
+
+    def close(self) -> None:
+        self._mark_landed()
+        for log in self.logs:
             log.close()
-        if sender is not None:
-            sender.close()
-    return Result(
-        tuple(
-            Flown(a, flight_id, log.path, outcome)
-            for (a, flight_id), log, outcome in zip(flights, logs, outcomes, strict=True)
-        ),
-        interrupted,
-        traffic.closest_m,
-        sender.counts if sender is not None else None,
+        if self.sender is not None:
+            self.sender.close()
+
+    def result(self) -> Result:
+        return Result(
+            tuple(
+                Flown(a, flight_id, log.path, outcome)
+                for (a, flight_id), log, outcome in zip(
+                    self.flights, self.logs, self.outcomes, strict=True
+                )
+            ),
+            self.interrupted,
+            self.traffic.closest_m,
+            self.sender.counts if self.sender is not None else None,
+        )
+
+
+def _open_log(a: Assignment, flight_id: str, data_dir: Path) -> FlightLog:
+    return FlightLog(
+        data_dir / f"{flight_id}.sqlite",
+        {
+            "flight_id": flight_id,
+            "vehicle_url": a.url,
+            "vehicle_label": a.label,
+            "mission": plan_document(a.mission),
+            "mission_name": a.mission.name,
+            "software": f"patrol {__version__}",
+        }
+        | mission_geometry(a.mission)
+        | a.meta,
     )
 
 
@@ -277,7 +366,7 @@ async def _show_station(sender: Sender, dashboard: Dashboard) -> None:
 
 
 async def _preflight(
-    vehicle: MavsdkVehicle, a: Assignment, log: FlightLog, say: Callable[[str], None]
+    vehicle: Vehicle, a: Assignment, log: FlightLog, say: Callable[[str], None]
 ) -> Status:
     prefix = f"{a.label}: " if a.label else ""
 
@@ -311,32 +400,3 @@ def _check_pads(
                 f"vehicles {a.label} and {b.label} stand {math.hypot(e, n):.1f} m apart; "
                 f"launch them at least {separation_m:g} m apart ([patrol] separation_m)",
             )
-
-
-async def _read_keys(
-    keys: Keys,
-    pilots: Sequence[Pilot],
-    dashboard: Dashboard,
-    question: list[_Question],
-    say: Callable[[str], None],
-) -> None:
-    selected: int | None = None
-    while True:
-        key = await keys.next()
-        if key is None:
-            continue
-        if question:
-            question[0].answer(key)
-            continue
-        if key.isdigit() and 1 <= int(key) <= len(pilots):
-            selected = int(key) - 1
-            dashboard.selected = f"vehicle {key}"
-        elif key == "a":
-            selected = None
-            dashboard.selected = "all vehicles"
-        elif key in COMMAND_KEYS:
-            for k, pilot in enumerate(pilots):
-                if selected is None or selected == k:
-                    pilot.push(COMMAND_KEYS[key])
-        elif key not in ("\n", "\r"):
-            say(f"key {key!r} does nothing; {dashboard.selected} take p, c, r, l")

@@ -9,6 +9,7 @@ home as mission item 0 for ArduPilot) and back, so callers compare like with lik
 from __future__ import annotations
 
 import math
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
@@ -189,3 +190,12 @@ class FlyingVehicle(Vehicle, Protocol):
     async def hold(self) -> None: ...
 
     async def land(self) -> None: ...
+
+
+class Connect(Protocol):
+    """How to reach a vehicle: open `url`, wait up to `timeout_s` for it, and hold the link for
+    the life of the block (`patrol.mavsdk_vehicle.connect`; tests may pass their own)."""
+
+    def __call__(
+        self, url: str, *, timeout_s: float
+    ) -> AbstractAsyncContextManager[FlyingVehicle]: ...

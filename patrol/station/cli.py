@@ -14,6 +14,7 @@ import asyncclick as click
 from rich.console import Console
 
 from patrol import flightlog
+from patrol.ending import Exit
 from patrol.options import data_dir_option
 from patrol.station.outbox import logs_with_pending
 from patrol.station.sender import Sender, StationLink
@@ -22,7 +23,7 @@ from patrol.station.tokens import Role, TokensError, add_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 TOKEN_ENV = "PATROL_STATION_TOKEN"
-EXIT_UNDELIVERED = 3
+EXIT_UNDELIVERED = Exit.REFUSED  # the station has not taken everything yet
 
 
 def station_options(command: F) -> F:

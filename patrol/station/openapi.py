@@ -346,6 +346,24 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
             },
+            "/api/v1/whoami": {
+                "get": {
+                    "summary": "The token's role and holder (a controller checks it before flying)",
+                    "security": vehicle + staff,
+                    "responses": {
+                        "200": _json(
+                            _strict(
+                                {
+                                    "role": {"type": "string", "enum": ["vehicle", "staff"]},
+                                    "name": {"type": "string"},
+                                }
+                            ),
+                            "who the token belongs to",
+                        ),
+                        **_errors(401),
+                    },
+                },
+            },
             "/api/v1/events": {
                 "get": {
                     "summary": "Live stream (server-sent events): hit and flight",

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from patrol.errors import StationError
+
 HIT_SCHEMA = "patrol.hit.v1"
 FLIGHT_SCHEMA = "patrol.flight.v1"
 MAX_SNAPSHOT_BYTES = 512 * 1024
@@ -58,7 +60,7 @@ HIT_FIELDS = {
 _LABEL = re.compile(r"^[^\x00-\x1f\x7f]{1,64}$")
 
 
-class SchemaError(ValueError):
+class SchemaError(StationError):
     """A field that does not meet the schema: `field` names it (dotted path)."""
 
     def __init__(self, field: str, message: str) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 import aiohttp
 import anyio
 
+from patrol.errors import RefusedError
 from patrol.station.outbox import Counts, Outbox, Pending
 
 BACKOFF_BASE_S = 0.5
@@ -46,6 +47,63 @@ class StationLink:
         if not self.url.startswith("https:"):
             return False
         return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
+
+
+def _session(link: StationLink, timeout_s: float = REQUEST_TIMEOUT_S) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(
+        base_url=link.url,
+        headers={"Authorization": f"Bearer {link.token}"},
+        connector=aiohttp.TCPConnector(ssl=link.ssl_context(), limit=IN_FLIGHT),
+        timeout=aiohttp.ClientTimeout(total=timeout_s),
+    )
+
+
+TOKEN_OPTION = "--station-token-file (or $PATROL_STATION_TOKEN)"
+
+
+async def check_vehicle_token(link: StationLink, timeout_s: float = REQUEST_TIMEOUT_S) -> str:
+    """Ask the station whose token this is, before anything flies; the line to tell the pilot.
+
+    A vehicle's token passes. A token the station does not know, or a staff token (which may
+    read but not post), is refused: every hit would be refused too. A station out of reach
+    passes: the outbox keeps the hits until it answers."""
+    try:
+        async with _session(link, timeout_s) as http, http.get("/api/v1/whoami") as response:
+            status, body = response.status, await response.text()
+    except aiohttp.ClientSSLError as exc:
+        raise RefusedError(
+            "--station-ca",
+            f"the certificate of {link.url} is not trusted ({exc.__class__.__name__}); give the "
+            "station's own CA with --station-ca",
+        ) from None
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        return _out_of_reach(link, str(exc) or exc.__class__.__name__)
+    try:
+        who = json.loads(body) if status == 200 else {}
+    except ValueError:
+        who = {}
+    if status == 401:
+        raise RefusedError(
+            TOKEN_OPTION,
+            f"the station {link.url} does not know this token; give this vehicle's token "
+            "(patrol station token --role vehicle --name NAME, on the station)",
+        )
+    if not isinstance(who, dict) or "role" not in who:
+        return _out_of_reach(link, f"HTTP {status} from /api/v1/whoami")
+    if who["role"] != "vehicle":
+        raise RefusedError(
+            TOKEN_OPTION,
+            f"the token is {who.get('name', '?')}'s, a {who['role']} token, which cannot post "
+            "hits; give this vehicle's token (patrol station token --role vehicle --name NAME)",
+        )
+    return f"station {link.url}: token of vehicle {who.get('name', '?')} accepted"
+
+
+def _out_of_reach(link: StationLink, why: str) -> str:
+    return (
+        f"station {link.url} cannot be asked now ({why}); the flight goes on and hits stay "
+        "queued in the outbox until it answers"
+    )
 
 
 def backoff_s(failures: int, rng: random.Random) -> float:
@@ -187,12 +245,7 @@ class Sender:
         self.retry_at_s = time.monotonic() + backoff_s(self.failures, self._rng)
 
     def session(self) -> aiohttp.ClientSession:
-        return aiohttp.ClientSession(
-            base_url=self.link.url,
-            headers={"Authorization": f"Bearer {self.link.token}"},
-            connector=aiohttp.TCPConnector(ssl=self.link.ssl_context(), limit=IN_FLIGHT),
-            timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S),
-        )
+        return _session(self.link)
 
     async def run(self) -> None:
         """Deliver until cancelled."""

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from patrol.errors import StationError
 from patrol.station.live import Event, Hub
 from patrol.station.openapi import openapi_document
 from patrol.station.schema import (
@@ -41,7 +42,9 @@ HUB: web.AppKey[Hub] = web.AppKey("hub", Hub)
 CONFIG: web.AppKey[dict[str, Any]] = web.AppKey("config", dict)
 
 
-class ApiError(Exception):
+class ApiError(StationError):
+    """A request the station refuses: answered with `status` and the message as JSON."""
+
     def __init__(self, status: int, message: str, **extra: Any) -> None:
         super().__init__(message)
         self.status, self.extra = status, extra
@@ -91,7 +94,8 @@ async def _known_queries(request: web.Request, handler: Handler) -> web.StreamRe
     return await handler(request)
 
 
-def _holder(request: web.Request, role: Role) -> Holder:
+def _holder(request: web.Request, role: Role | None) -> Holder:
+    """Who sent the request; `role` None takes either role."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -99,7 +103,7 @@ def _holder(request: web.Request, role: Role) -> Holder:
     holder = request.app[TOKENS].holder(token.strip())
     if holder is None:
         raise ApiError(401, "unknown token")
-    if holder.role is not role:
+    if role is not None and holder.role is not role:
         raise ApiError(403, f"a {holder.role.value} token cannot do this; use a {role.value} token")
     return holder
 
@@ -271,6 +275,13 @@ async def config(request: web.Request) -> web.Response:
     return web.json_response(request.app[CONFIG])
 
 
+async def whoami(request: web.Request) -> web.Response:
+    """The token's role and holder: a controller asks before it flies, so that a staff token
+    given as a vehicle's is refused on the ground, not found with the first hit."""
+    holder = _holder(request, None)
+    return web.json_response({"role": holder.role.value, "name": holder.name})
+
+
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
@@ -291,6 +302,7 @@ def make_app(store: Store, tokens: Tokens, station: StationConfig | None = None)
             web.get("/openapi.json", openapi),
             web.get("/api/v1/health", health),
             web.get("/api/v1/config", config),
+            web.get("/api/v1/whoami", whoami),
             web.post("/api/v1/hits", post_hit),
             web.get("/api/v1/hits", list_hits),
             web.get("/api/v1/hits/{hit_id}/snapshot", get_snapshot),

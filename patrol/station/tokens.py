@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from geofence.errors import PatrolError
+from patrol.errors import StationError
 
 
 class Role(Enum):
@@ -32,8 +32,8 @@ class Holder:
     name: str
 
 
-class TokensError(PatrolError):
-    pass
+class TokensError(StationError):
+    """A tokens file, or a token holder's name, that cannot be used."""
 
 
 MIN_TOKEN_CHARS = 16

@@ -26,8 +26,9 @@ SIM_VIDEO_PORT = 8800
 
 
 def detector_factory(spec: str, classes: Path | None = None) -> Callable[[], Detector]:
-    """What `--detector` names; the detector itself is made when the flight starts, so that a
-    model that cannot be loaded turns detection off instead of stopping the flight."""
+    """What `--detector` names. The detector itself is made by the start-up probe
+    (`patrol.vision.probe`: a model that cannot be loaded or run refuses the start), then again
+    on the worker thread when the flight starts."""
     if spec == "thermal":
         return ThermalDetector
     if spec == "motion":

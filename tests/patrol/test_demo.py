@@ -7,7 +7,7 @@ import pytest
 from rich.console import Console
 
 from patrol import flightlog
-from patrol.demo import run_demo
+from patrol_app.demo import run_demo
 
 pytestmark = pytest.mark.anyio
 

@@ -13,7 +13,8 @@ from asyncclick.testing import CliRunner
 
 from geofence.frames import LocalFrame
 from missions import plan_file
-from patrol.cli import cli
+from patrol.cli import cli, exit_code_of
+from patrol.ending import Exit
 from patrol.flight import FlightAbortedError
 from sim.px4 import FlightMode
 from sim.scenario import Fault, FaultKind, Scenario
@@ -157,6 +158,7 @@ async def test_a_link_drop_returns_the_vehicle_and_the_controller_records_it(tmp
     assert ap.store.current_seq < len(ap.store.items[0])  # before the mission's end
     assert not ap.armed
     assert isinstance(result.exception, FlightAbortedError)  # not the flight that was planned
+    assert exit_code_of(result.exception) is Exit.ENDED_EARLY
     assert "landed before its mission ended" in str(result.exception)
 
 
@@ -164,6 +166,7 @@ async def test_low_battery_brings_it_home(tmp_path):
     sag = Fault(0, FaultKind.BATTERY_SAG, 60.0, 0.0, 0.55)  # a failing pack mid-patrol
     result, sim = await _fly(tmp_path, Scenario(speedup=20.0, faults=(sag,)))
     assert isinstance(result.exception, FlightAbortedError), result.output
+    assert exit_code_of(result.exception) is Exit.ENDED_EARLY  # exit code 4: back early, safely
     assert "energy monitor commanded return" in str(result.exception)
     assert not sim.vehicles[0].ap.armed
     _rows, events = _log(tmp_path)

@@ -85,7 +85,7 @@ async def test_the_land_key_lands_where_it_is(tmp_path):
     async def check(term, ap):
         term.type("l")
         await term.until(lambda: ap.mode is FlightMode.LAND, 10, "landing")
-        assert await term.exit_code(60) == 3  # landed, but not as planned
+        assert await term.exit_code(60) == 4  # landed early, safely
         assert "the pilot commanded land" in term.text
 
     await _on_mission(tmp_path, check)

@@ -4,7 +4,6 @@ import json
 import sqlite3
 
 import anyio
-import asyncclick as click
 import pytest
 from asyncclick.testing import CliRunner
 
@@ -13,6 +12,7 @@ from geofence.mavlink import MavCmd
 from missions import plan_file
 from patrol.assign import from_source
 from patrol.cli import cli
+from patrol.errors import OptionError
 from patrol.flight import FlightAbortedError
 from patrol.resume import ResumeError, remaining
 from sim.scenario import Fault, FaultKind, Scenario
@@ -126,7 +126,7 @@ def test_loops_repeat_the_patrol_and_need_a_spec(tmp_path):
     from missions import plan_text
 
     plan_path.write_text(plan_text(once))
-    with pytest.raises(click.UsageError, match="--loops needs a patrol spec"):
+    with pytest.raises(OptionError, match="--loops needs a patrol spec"):
         from_source(plan_path, url, 1, 3)
 
 

@@ -1,7 +1,8 @@
-"""`patrol demo`: a whole simulated patrol from one command: plan the Mukdahan sample, start a
-station and a simulated vehicle with its thermal camera and people and a car near the hot-spots
-(and one person across the river), preflight and fly the hot-spot round with detection on,
-forward each hit to the station as it is confirmed, and review what the station holds."""
+"""`patrol demo` (a `patrol` command by entry point): a whole simulated patrol from one
+command: plan the Mukdahan sample, start a station and a simulated vehicle with its thermal
+camera and people and a car near the hot-spots (and one person across the river), preflight and
+fly the hot-spot round with detection on, forward each hit to the station as it is confirmed,
+and review what the station holds."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 import anyio
+import asyncclick as click
 from rich.console import Console
 from rich.table import Table
 
@@ -19,6 +21,7 @@ from missions.preview import plan_svg
 from patrol import flightlog
 from patrol.assign import from_source
 from patrol.files import numbered, write_all
+from patrol.mavsdk_vehicle import connect
 from patrol.operation import Assignment, operate
 from patrol.report import print_plan
 from patrol.station.sender import StationLink
@@ -33,6 +36,26 @@ from sim.server import Simulation
 from sim.targets import TargetClass
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "missions" / "examples" / "mukdahan"
+
+
+@click.command("demo")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Where the plans, the preview and the flight log go.",
+)
+@click.option(
+    "--speedup",
+    type=click.FloatRange(1, 200),
+    default=10.0,
+    show_default=True,
+    help="Simulation speed-up for the flight.",
+)
+async def demo_command(out: Path, speedup: float) -> None:
+    """A simulated patrol from one command: plan the sample zone, fly it, review the log."""
+    await run_demo(out, speedup, Console())
 
 
 async def run_demo(out: Path, speedup: float, console: Console) -> Path:
@@ -75,6 +98,7 @@ async def run_demo(out: Path, speedup: float, console: Console) -> Path:
             await tg.start(sim.serve)
             result = await operate(
                 assignments,
+                connect=connect,
                 data_dir=out / "flights",
                 console=console,
                 terminal_fd=None,
