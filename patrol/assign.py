@@ -56,7 +56,12 @@ def from_source(
             )
         mission = load_plan(source)
         check_mission(mission)
-        meta = {"source": str(source), "sortie": 1, "sorties": 1, "digest": digest(mission)}
+        meta = {
+            "source": str(source.resolve()),
+            "sortie": 1,
+            "sorties": 1,
+            "digest": digest(mission),
+        }
         model = VehicleModel(reserve_pct=DEFAULT_RESERVE_PCT)
         return [Assignment(urls[0], mission, None, model, mission.fence.margin_m, meta)]
     out = []
@@ -77,7 +82,7 @@ def _assignment(
     mission = planned.missions[sortie - 1]
     vehicle = planned.spec.vehicle
     meta = {
-        "source": str(source),
+        "source": str(source.resolve()),
         "sortie": sortie,
         "sorties": len(planned.missions),
         "sector": sector,
@@ -108,7 +113,7 @@ def resumed(stopped: Stopped, url: str) -> Assignment:
     sector, of = int(str(meta.get("sector", 0))), int(str(meta.get("sectors", 1)))
     label = str(sector + 1) if of > 1 else ""
     if not stopped.finished:
-        mission = remaining(stopped.mission, stopped.next_item)
+        mission = remaining(stopped.mission, stopped.next_item, stopped.left_at)
         spec = load_spec(source) if spec_source else None
         return Assignment(
             url,

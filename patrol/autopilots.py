@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from geofence.mavlink import MavItem
+from missions.spec import Autopilot
 from patrol.vehicle import FlightMode
 
 
@@ -89,6 +90,7 @@ HOME_POSITION_ID = 242
 @dataclass(frozen=True, slots=True)
 class AutopilotProfile:
     name: str
+    firmware: Autopilot
     mission_item0_is_home: bool
     unused_param: float | None  # what an unused param is sent as (None: NaN)
     #: custom_mode -> (what it means, the autopilot's own name)
@@ -162,6 +164,7 @@ def _px4_back(item: MavItem, mission_type: int) -> MavItem:
 
 PX4 = AutopilotProfile(
     name="PX4",
+    firmware=Autopilot.PX4,
     mission_item0_is_home=False,
     unused_param=None,
     modes=_PX4_MODES,
@@ -226,6 +229,7 @@ def _ardupilot_back(item: MavItem, mission_type: int) -> MavItem:
 
 ARDUPILOT = AutopilotProfile(
     name="ArduPilot",
+    firmware=Autopilot.ARDUPILOT,
     mission_item0_is_home=True,
     unused_param=0.0,
     modes=_COPTER_MODES,
@@ -239,6 +243,10 @@ ARDUPILOT = AutopilotProfile(
     failsafes=(
         Setting((_p("FENCE_ENABLE"),), 1, "fence on"),
         Setting((_p("FENCE_ACTION"),), 1, "fence breach: RTL"),
+        # a return heads for the nearest of home and the rally points, however far (the
+        # planner checked every such return against the exclusions)
+        Setting((_p("RALLY_LIMIT_KM", ParamKind.FLOAT),), 0, "rally points at any distance"),
+        Setting((_p("RALLY_INCL_HOME"),), 1, "home counts as a rally point"),
         Setting((_p("FS_GCS_ENABLE"),), 1, "ground-station link lost: RTL"),
         Setting((_p("FS_GCS_TIMEOUT", ParamKind.FLOAT),), 10, "link-loss timeout, seconds"),
         Setting(

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import anyio
 
-from geofence.fence import RallyPoint
 from geofence.frames import LocalFrame, ground_distance_m
 from geofence.mavlink import MavItem, fence_items, rally_items
 from missions.mission import Mission
+from missions.returns import rally_alt_rel_m
 from patrol.autopilots import Setting
 from patrol.errors import PreflightError, ReadbackMismatchError, VehicleError
 from patrol.vehicle import ItemKind, Status, Vehicle, item_difference
@@ -82,11 +82,11 @@ async def preflight(
     _battery_check(status, battery_needed_pct, reserve_pct, report)
     await _transfer(vehicle, ItemKind.FENCE, fence_items(mission.fence), report)
     await _transfer(vehicle, ItemKind.MISSION, mission.items, report)
-    rally = tuple(RallyPoint(r.lat_deg, r.lon_deg, r.alt_rel_m) for r in mission.rally) or (
-        # none given: home as the only one, which also replaces any left by an earlier
-        # mission (a return may head for the nearest rally point; MAVLink cannot send none)
-        RallyPoint(mission.home.lat_deg, mission.home.lon_deg, mission.cruise_alt_rel_m),
-    )
+    # the planner's rally points (or home alone, replacing any an earlier mission left: a
+    # return may head for the nearest, and MAVLink cannot send none), at the altitude the
+    # connected autopilot reads from a rally item, whatever the plan was made for
+    alt_rel_m = rally_alt_rel_m(vehicle.profile.firmware, mission.cruise_alt_rel_m)
+    rally = tuple(replace(r, alt_rel_m=alt_rel_m) for r in mission.uploaded_rally())
     await _transfer(vehicle, ItemKind.RALLY, rally_items(rally), report)
     return status
 

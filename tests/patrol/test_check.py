@@ -56,7 +56,8 @@ async def test_preflight_loads_everything_and_sets_failsafes_without_arming(firm
     assert not ap.armed
     store = ap.store
     assert len(store.items[MissionType.FENCE]) > 4
-    assert len(store.items[MissionType.RALLY]) == 1
+    planned = plan_file(EXAMPLES / "hotspots.toml").missions[0]
+    assert len(store.items[MissionType.RALLY]) == len(planned.uploaded_rally())
     commands = [i.command for i in store.items[MissionType.MISSION]]
     if firmware is Firmware.ARDUPILOT:
         assert commands[0] == 16  # home as item 0

@@ -64,9 +64,7 @@ async def test_a_refused_upload_names_what_and_why_without_the_items():
     mission = plan_file(EXAMPLES / "patrol.toml").missions[0]
     ports = make_ports()
     url = f"udpin://127.0.0.1:{ports.api_remote_base}"
-    scenario = Scenario(
-        speedup=10.0, faults=(Fault(0, FaultKind.REJECT_UPLOAD, 0.0, 1e9),)
-    )
+    scenario = Scenario(speedup=10.0, faults=(Fault(0, FaultKind.REJECT_UPLOAD, 0.0, 1e9),))
     async with anyio.create_task_group() as sim_group:
         await sim_group.start(Simulation(scenario, ports).serve)
         async with connect(url, timeout_s=10.0) as vehicle:
