@@ -113,7 +113,7 @@ def test_remaining_keeps_the_opening_and_refuses_a_flown_mission():
 
 
 def test_loops_repeat_the_patrol_and_need_a_spec(tmp_path):
-    url = ("udpin://0.0.0.0:14540",)
+    url = ("udpin://0.0.0.0:1",)  # never opened: the assignment only names it
     once = from_source(SPEC, url, 1, None)[0].mission
     twice = from_source(SPEC, url, 1, 2)[0].mission
     loiters = [i for i in once.items if i.command == MavCmd.NAV_LOITER_TIME]
