@@ -245,3 +245,30 @@ class Pilot:
             if msg is not None and ready(msg):
                 return msg
         raise AssertionError(f"{what} did not happen within {timeout_s:g} s: {self.texts[-5:]}")
+
+
+def fly_args(source: Path, sitl: Sitl, data_dir: Path) -> list[str]:
+    """`patrol fly SOURCE` on this vehicle, logging into `data_dir`."""
+    return [
+        "fly",
+        str(source),
+        "--vehicle",
+        sitl.url,
+        "--timeout",
+        "60",
+        "--data-dir",
+        str(data_dir),
+    ]
+
+
+def stopped_in_flight(
+    sitl: Sitl, source: Path, data_dir: Path, once_said: str, how: signal.Signals
+) -> tuple[int, str]:
+    """Fly `source` and send `how` to the controller once it prints `once_said`; its exit code
+    and everything it printed."""
+    lines: list[str] = []
+    with patrol_running(*fly_args(source, sitl, data_dir)) as process:
+        wait_for_text(process, once_said, lines)
+        process.send_signal(how)
+        out, _ = process.communicate(timeout=120)
+    return process.returncode, "".join(lines) + out

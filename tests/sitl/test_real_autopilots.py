@@ -25,10 +25,10 @@ from tests.sitl.helpers import (
     Pilot,
     distance_m,
     flight_logs,
+    fly_args,
     patrol,
-    patrol_running,
+    stopped_in_flight,
     vehicle,
-    wait_for_text,
     watch_until_disarmed,
 )
 
@@ -66,14 +66,7 @@ def test_checks_then_flies_each_sample_pattern(firmware: Firmware, name: str, tm
         assert check.returncode == 0, check.stdout
         assert "preflight passed" in check.stdout
         flown = patrol(
-            "fly",
-            str(spec),
-            "--vehicle",
-            sitl.url,
-            "--timeout",
-            "60",
-            "--data-dir",
-            str(tmp_path),
+            *fly_args(spec, sitl, tmp_path),
         )
         assert flown.returncode == 0, flown.stdout
     (log,) = flight_logs(tmp_path)
@@ -90,14 +83,7 @@ def test_flies_again_without_a_reboot(firmware: Firmware, tmp_path: Path):
     with vehicle(firmware) as sitl:
         for _ in range(2):
             flown = patrol(
-                "fly",
-                str(spec),
-                "--vehicle",
-                sitl.url,
-                "--timeout",
-                "60",
-                "--data-dir",
-                str(tmp_path),
+                *fly_args(spec, sitl, tmp_path),
             )
             assert flown.returncode == 0, flown.stdout
     assert len(flight_logs(tmp_path)) == 2
@@ -106,22 +92,9 @@ def test_flies_again_without_a_reboot(firmware: Firmware, tmp_path: Path):
 @pytest.mark.parametrize("firmware", FIRMWARES)
 def test_ctrl_c_in_flight_returns_and_lands(firmware: Firmware, tmp_path: Path):
     spec = EXAMPLES / "patrol.toml"
-    lines: list[str] = []
     with vehicle(firmware) as sitl:
-        with patrol_running(
-            "fly",
-            str(spec),
-            "--vehicle",
-            sitl.url,
-            "--timeout",
-            "60",
-            "--data-dir",
-            str(tmp_path),
-        ) as process:
-            wait_for_text(process, "item 3/", lines)
-            process.send_signal(signal.SIGINT)
-            out, _ = process.communicate(timeout=120)
-            assert process.returncode == 130, "".join(lines) + out
+        code, out = stopped_in_flight(sitl, spec, tmp_path, "item 3/", signal.SIGINT)
+        assert code == 130, out
         seen = watch_until_disarmed(sitl)
     assert set(seen.modes) & RETURNING[firmware], seen.modes
     assert _landed_at_an_end(spec, seen.last_lat_deg, seen.last_lon_deg) < 10.0
@@ -133,21 +106,8 @@ def test_ctrl_c_in_flight_returns_and_lands(firmware: Firmware, tmp_path: Path):
 def test_kill_9_leaves_the_link_loss_failsafe_to_return_it(firmware: Firmware, tmp_path: Path):
     """What preflight promised: the autopilot watches this controller's heartbeat."""
     spec = EXAMPLES / "patrol.toml"
-    lines: list[str] = []
     with vehicle(firmware) as sitl:
-        with patrol_running(
-            "fly",
-            str(spec),
-            "--vehicle",
-            sitl.url,
-            "--timeout",
-            "60",
-            "--data-dir",
-            str(tmp_path),
-        ) as process:
-            wait_for_text(process, "item 3/", lines)
-            process.send_signal(signal.SIGKILL)
-            process.wait()
+        stopped_in_flight(sitl, spec, tmp_path, "item 3/", signal.SIGKILL)
         seen = watch_until_disarmed(sitl)
     assert set(seen.modes) & RETURNING[firmware], seen.modes
     assert _landed_at_an_end(spec, seen.last_lat_deg, seen.last_lon_deg) < 10.0
@@ -156,22 +116,9 @@ def test_kill_9_leaves_the_link_loss_failsafe_to_return_it(firmware: Firmware, t
 @pytest.mark.parametrize("firmware", FIRMWARES)
 def test_resume_after_a_landing_flies_the_unflown_items(firmware: Firmware, tmp_path: Path):
     spec = EXAMPLES / "hotspots.toml"
-    lines: list[str] = []
     with vehicle(firmware) as sitl:
-        with patrol_running(
-            "fly",
-            str(spec),
-            "--vehicle",
-            sitl.url,
-            "--timeout",
-            "60",
-            "--data-dir",
-            str(tmp_path),
-        ) as process:
-            wait_for_text(process, "item 4/", lines)
-            process.send_signal(signal.SIGINT)
-            out, _ = process.communicate(timeout=120)
-            assert process.returncode == 130, "".join(lines) + out
+        code, out = stopped_in_flight(sitl, spec, tmp_path, "item 4/", signal.SIGINT)
+        assert code == 130, out
         watch_until_disarmed(sitl)
         (first,) = flight_logs(tmp_path)
         resumed = patrol(
@@ -202,14 +149,7 @@ def test_no_battery_monitor_is_one_line_exit_3_and_logged(tmp_path: Path):
     failsafe can work: preflight refuses, naming what to configure."""
     with vehicle(Firmware.ARDUPILOT, BATT_MONITOR=0) as sitl:
         flown = patrol(
-            "fly",
-            str(HOTSPOTS),
-            "--vehicle",
-            sitl.url,
-            "--timeout",
-            "60",
-            "--data-dir",
-            str(tmp_path),
+            *fly_args(HOTSPOTS, sitl, tmp_path),
         )
     assert flown.returncode == 3, flown.stdout
     (error,) = [line for line in flown.stdout.splitlines() if line.startswith("patrol: error")]
@@ -232,14 +172,7 @@ def test_a_refused_arm_is_one_line_exit_3_and_logged(
     spec = EXAMPLES / "hotspots.toml"
     with vehicle(firmware, **params) as sitl:
         flown = patrol(
-            "fly",
-            str(spec),
-            "--vehicle",
-            sitl.url,
-            "--timeout",
-            "60",
-            "--data-dir",
-            str(tmp_path),
+            *fly_args(spec, sitl, tmp_path),
         )
         seen = watch_until_disarmed(sitl, timeout_s=30)
     assert flown.returncode == 3, flown.stdout
@@ -320,14 +253,7 @@ def test_a_refused_upload_is_one_line_exit_3_and_logged(firmware: Firmware, tmp_
     logs = tmp_path / "logs"
     with vehicle(firmware) as sitl:
         flown = patrol(
-            "fly",
-            str(plan_path),
-            "--vehicle",
-            sitl.url,
-            "--timeout",
-            "60",
-            "--data-dir",
-            str(logs),
+            *fly_args(plan_path, sitl, logs),
         )
     assert flown.returncode == 3, flown.stdout
     assert "Traceback" not in flown.stdout
