@@ -444,6 +444,8 @@ class MavsdkVehicle:
                 result = getattr(exc, "result", None)
                 if result == ParamResult.DOES_NOT_EXIST:
                     return None
+                if result == ParamResult.TIMEOUT:
+                    raise VehicleTimeoutError(f"reading {name}", PARAM_TIMEOUT_S) from exc
                 last = exc
         raise CommandRejectedError(f"reading {name}", _result(last))
 
@@ -461,7 +463,10 @@ class MavsdkVehicle:
                 await self._param_call(f"setting {name}", setter)
                 return
             except MavsdkError as exc:
-                if getattr(exc, "result", None) != ParamResult.WRONG_TYPE:
+                result = getattr(exc, "result", None)
+                if result == ParamResult.TIMEOUT:
+                    raise VehicleTimeoutError(f"setting {name}", PARAM_TIMEOUT_S) from exc
+                if result != ParamResult.WRONG_TYPE:
                     raise CommandRejectedError(f"setting {name}", _result(exc)) from exc
                 last = exc
         raise CommandRejectedError(f"setting {name}", _result(last))
