@@ -21,7 +21,7 @@ ASSUMED_GPS_SIGMA_M = 1.5
 #: Correlation time assumed for GPS error (a Gauss-Markov process; 5 s is typical of L1 GPS).
 GPS_TAU_S = 5.0
 #: How slowly the filter pulls toward the fixes (longer: smoother, and leaning on velocity).
-SMOOTHING_S = 10.0
+SMOOTHING_S = 20.0
 #: A gap in fixes longer than this restarts the filter (a dropped link, a first fix).
 RESTART_GAP_S = 3.0
 #: A fix this many sigmas (plus a few metres) away from the prediction restarts the filter.

@@ -1,8 +1,8 @@
 """The controller's own monitors, independent of the autopilot's: pure rules on plain numbers.
 
 - fence: the filtered position (`patrol.estimate`), or the point where the vehicle would stop if
-  it braked after a short reaction time, is deeper into the margin than the tolerance allows.
-  The tolerance is at least `MARGIN_TOLERANCE_M` and grows with the estimate's error, so a route
+  it braked now, is deeper into the margin than the tolerance allows.
+  The tolerance is `MARGIN_TOLERANCE_M` plus a few sigmas of the estimate's error, so a route
   flown exactly at the margin with a noisy GPS does not trip it, while a steady drift outward
   (which the velocity shows at once) does, a few metres into the margin. A raw fix deeper still
   trips it whatever the filter believes;
@@ -28,13 +28,17 @@ from patrol.estimate import Estimate
 #: Deceleration assumed when predicting where the vehicle would stop (gentler than the
 #: autopilot's, so approaching a lane end at the margin does not look like a breach).
 BRAKING_MPS2 = 5.0
-#: Time from a decision to the vehicle braking (the command's round trip, the mode switch).
-REACTION_S = 1.0
-#: How far into the margin the vehicle may stray (wind, tracking) before the monitor acts.
+#: Time from a decision to the vehicle braking, flown straight on. Zero: autopilots slow down
+#: toward a turn, and a straight projection past a corner of a route flown at the margin
+#: would cry wolf at every corner (the filtered position already follows a drift at once).
+REACTION_S = 0.0
+#: How far into the margin the vehicle may stray by tracking alone (corners cut inside the
+#: acceptance radius, gusts): the simulator's noise-free flights of the samples reach 2.9 m.
 MARGIN_TOLERANCE_M = 3.0
-#: The tolerance is also at least this many sigmas of the filtered position's error.
+#: On top of that, this many sigmas of the filtered position's error.
 TOLERANCE_SIGMAS = 4.0
-#: A raw fix deeper into the margin than this many sigmas of its own error trips the monitor.
+#: A raw fix trips the monitor once it is deeper than the tracking tolerance plus this many
+#: sigmas of its own error (the backstop for a filter that is wrong).
 RAW_SIGMAS = 5.0
 
 
@@ -87,9 +91,9 @@ def fence_view(
         clearance,
         stop_clearance,
         closing,
-        max(MARGIN_TOLERANCE_M, TOLERANCE_SIGMAS * est.sigma_m),
+        MARGIN_TOLERANCE_M + TOLERANCE_SIGMAS * est.sigma_m,
         fence.clearance_m(raw_east_m, raw_north_m),
-        max(MARGIN_TOLERANCE_M, RAW_SIGMAS * est.fix_sigma_m),
+        MARGIN_TOLERANCE_M + RAW_SIGMAS * est.fix_sigma_m,
     )
 
 

@@ -21,7 +21,7 @@ A command is sent only when the vehicle is not already doing it and it was not s
 sent again, and a return that is not taken after `MAX_TRIES`, or during which the vehicle keeps
 closing on the fence (an estimator fly-away drags it along whatever the autopilot intends),
 escalates to landing in place. A mode someone else chose (another ground station, the sticks)
-is not fought, except that a monitor's return or landing is asserted again; in a manual mode
+is not fought, except that a landing or a monitor's return is asserted again; in a manual mode
 (a pilot flying by sticks) nothing is sent at all, and the rules only say what they see.
 
 How the flight ended (`ending`) is decided from what happened: the mission reached its last item,
@@ -251,6 +251,8 @@ class State:
     decisions: tuple[Decision, ...] = ()
     pilot: tuple[PilotCommand, ...] = ()
     goal: Goal = MISSION_GOAL
+    #: Commands sent and not yet seen in the vehicle's mode, with when they were last sent.
+    pending: tuple[tuple[Command, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,10 +388,6 @@ def _modes(setup: Setup, s: State, obs: Observation, out: _Out) -> State:
     return replace(
         s,
         course=Goal(command, Cause.AUTOPILOT, why),
-        asked=command,
-        asked_at_s=obs.t_s,
-        confirmed=True,
-        tries=0,
         unasked_since_s=None,
         ending=s.ending or Ending.AUTOPILOT,
     )
@@ -397,18 +395,17 @@ def _modes(setup: Setup, s: State, obs: Observation, out: _Out) -> State:
 
 def _taken_over(s: State, name: str, out: _Out) -> State:
     """The vehicle left a mode the supervisor had asked for and seen: someone else chose it
-    (another ground station, the sticks). Only a monitor's return or landing is asked again."""
+    (another ground station, the sticks). A landing, and a monitor's return, are asked again."""
     asked = s.asked
     what = asked.value if asked is not None else "command"
-    if asked in (Command.RETURN, Command.LAND) and s.goal.cause in (
-        Cause.MONITOR,
-        Cause.MISSION_END,
+    if asked is Command.LAND or (
+        asked is Command.RETURN and s.goal.cause in (Cause.MONITOR, Cause.MISSION_END)
     ):
         out.events.append(Event("supervisor", f"{name} replaced the {what}: asking again"))
         return replace(s, confirmed=False, asked_at_s=-math.inf, tries=0)
     if asked is Command.HOLD:  # let go from elsewhere: the holds it met are over
         s = replace(s, pilot_hold=False, progress_hold=None)
-    elif asked in (Command.RETURN, Command.LAND):  # back on the mission from elsewhere
+    elif asked is Command.RETURN:  # back on the mission from elsewhere
         s = replace(s, course=MISSION_GOAL)
     out.events.append(Event("supervisor", f"{name} replaced the {what}"))
     return replace(s, asked=None, confirmed=False, tries=0)
@@ -433,6 +430,7 @@ def _pilot(s: State, obs: Observation, out: _Out) -> State:
             s = replace(
                 s,
                 course=Goal(Command.LAND, Cause.PILOT, "the pilot commanded a landing"),
+                pilot_hold=False,
                 ending=s.ending or Ending.PILOT,
             )
     return s
@@ -440,8 +438,8 @@ def _pilot(s: State, obs: Observation, out: _Out) -> State:
 
 def _pilot_resume(s: State, obs: Observation, out: _Out) -> State:
     course, ending = s.course, s.ending
-    if course.cause in (Cause.PILOT, Cause.AUTOPILOT):
-        course = MISSION_GOAL
+    if course.command is Command.RETURN and course.cause in (Cause.PILOT, Cause.AUTOPILOT):
+        course = MISSION_GOAL  # a landing, once begun, stands
         ending = None if ending in (Ending.PILOT, Ending.AUTOPILOT) else ending
     if s.monitor is not None:
         out.events.append(
@@ -562,6 +560,11 @@ def _latch(s: State, decision: Decision, out: _Out) -> State:
 def _reconcile(s: State, goal: Goal, obs: Observation, out: _Out) -> State:
     """Send `goal`'s command unless it is being carried out; retry it, or escalate."""
     command, mode = goal.command, obs.telemetry.mode
+    s = replace(s, pending=tuple((c, t) for c, t in s.pending if not c.is_met_by(mode)))
+    sent_s = dict(s.pending).get(command)
+    if sent_s is not None and s.asked is not command and obs.t_s - sent_s < RESEND_S:
+        # sent a moment ago for another reason, and not taken yet: it counts as this ask
+        return replace(s, asked=command, asked_at_s=sent_s, confirmed=False, tries=1)
     if command.is_met_by(mode):
         fresh = s.asked is not command
         return replace(
@@ -575,18 +578,28 @@ def _reconcile(s: State, goal: Goal, obs: Observation, out: _Out) -> State:
     if s.asked is command and not s.confirmed:
         if obs.t_s - s.asked_at_s < RESEND_S:
             return s  # sent a moment ago: the mode has not caught up yet
-        if s.tries >= MAX_TRIES:
+        if s.tries >= MAX_TRIES and command is not Command.LAND:  # a landing is never given up
             return _not_taken(s, command, out)
         out.events.append(Event("supervisor", f"{command.value} not taken yet: sending again"))
         out.sends.append(Send(command, goal.reason))
-        return replace(s, asked_at_s=obs.t_s, tries=s.tries + 1)
+        return replace(s, asked_at_s=obs.t_s, tries=s.tries + 1, pending=_sent(s, command, obs))
     if command is Command.RESUME and not s.force_resume and s.asked in (None, Command.RESUME):
         return s  # someone else chose the mode: the mission is not forced back on
     out.events.append(Event("command", f"{command.value}: {goal.reason}", say=False))
     out.sends.append(Send(command, goal.reason))
     return replace(
-        s, asked=command, asked_at_s=obs.t_s, tries=1, confirmed=False, force_resume=False
+        s,
+        asked=command,
+        asked_at_s=obs.t_s,
+        tries=1,
+        confirmed=False,
+        force_resume=False,
+        pending=_sent(s, command, obs),
     )
+
+
+def _sent(s: State, command: Command, obs: Observation) -> tuple[tuple[Command, float], ...]:
+    return (*((c, t) for c, t in s.pending if c is not command), (command, obs.t_s))
 
 
 def _not_taken(s: State, command: Command, out: _Out) -> State:

@@ -61,14 +61,14 @@ def test_fence_acts_deep_in_the_margin(fence):
 
 
 def test_fence_tolerance_grows_with_the_position_error(fence):
-    e = _east_with_clearance(fence, 6.5)
-    assert fence_decision(_view(fence, e, 0.0, sigma_m=1.0), 10.0) is None  # 4 sigma: 4 m
-    assert fence_decision(_view(fence, e, 0.0, sigma_m=0.8), 10.0) is not None
+    e = _east_with_clearance(fence, 6.5)  # 3.5 m into the margin
+    assert fence_decision(_view(fence, e, 0.0, sigma_m=0.0), 10.0) is not None  # 3 m
+    assert fence_decision(_view(fence, e, 0.0, sigma_m=0.5), 10.0) is None  # 3 m + 4 sigma
 
 
 def test_a_raw_fix_far_out_trips_whatever_the_filter_believes(fence):
     inside = _east_with_clearance(fence, 20.0)
-    out = _east_with_clearance(fence, 2.0)
+    out = _east_with_clearance(fence, -1.0)  # the fix is outside; sigma 0: 3 m tolerance
     assert fence_decision(_view(fence, inside, 0.0, raw=(inside, 0.0)), 10.0) is None
     d = fence_decision(_view(fence, inside, 0.0, raw=(out, 0.0)), 10.0)
     assert d is not None
@@ -76,12 +76,12 @@ def test_a_raw_fix_far_out_trips_whatever_the_filter_believes(fence):
 
 
 def test_fence_predicts_a_breach_from_speed(fence):
-    inside = _east_with_clearance(fence, 16.0)  # clear of the margin, but 8 m/s toward it
+    inside = _east_with_clearance(fence, 14.0)  # clear of the margin, but 10 m/s toward it
     assert fence_decision(_view(fence, inside, 0.0), 10.0) is None
-    d = fence_decision(_view(fence, inside, 0.0, vel_e=8.0), 10.0)
+    d = fence_decision(_view(fence, inside, 0.0, vel_e=10.0), 10.0)  # stops 10 m on
     assert d is not None
     assert "heading out of the fence" in d.reason
-    along = fence_decision(_view(fence, inside, 0.0, vel_n=8.0), 10.0)
+    along = fence_decision(_view(fence, inside, 0.0, vel_n=10.0), 10.0)
     assert along is None  # along the fence: the stopping point keeps its clearance
 
 
