@@ -28,6 +28,7 @@ from missions import plan_file
 from missions.energy import VehicleModel
 from missions.mission import Mission
 from patrol import supervisor
+from patrol.ending import Ending
 from patrol.monitors import Decision
 from patrol.supervisor import Command, Observation, Setup, Telemetry
 from patrol.vehicle import FlightMode
@@ -73,6 +74,7 @@ class Run:
     returned: bool = False
     landed_in_place: bool = False
     sim_s: float = 0.0
+    ended: Ending | None = None  # None: still flying at `max_s`
     step_s: list[float] = field(default_factory=list)
 
 
@@ -197,6 +199,7 @@ def fly_supervised(
             break
     run.decisions = state.decisions
     run.sim_s = sim.sim_time_s
+    run.ended = supervisor.ending(setup, state) if state.landed else None
     return run
 
 
