@@ -341,9 +341,9 @@ def _progress(setup: Setup, s: State, obs: Observation, out: _Out) -> State:
     item, since = s.item, s.item_since_s
     if tel.mode is not FlightMode.MISSION or tel.mission_current != s.item:
         item, since = tel.mission_current, obs.t_s  # a pause is not a stall
-    started = s.return_item_started or (
-        setup.returns and highest >= setup.last_item and tel.mode.coming_home
-    )
+    # the final return or landing is the current item: the mission's own way home (PX4 shows
+    # it as a return mode, ArduPilot flies it in AUTO)
+    started = s.return_item_started or (setup.returns and highest >= setup.last_item)
     return replace(
         s,
         highest_current=highest,
