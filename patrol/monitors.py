@@ -1,7 +1,7 @@
 """The controller's own monitors, independent of the autopilot's: pure rules on plain numbers.
 
 - fence: the filtered position (`patrol.estimate`), or the point where the vehicle would stop if
-  it braked now, is deeper into the margin than the tolerance allows.
+  it braked at the loop's next look, is deeper into the margin than the tolerance allows.
   The tolerance is `MARGIN_TOLERANCE_M` plus a few sigmas of the estimate's error, so a route
   flown exactly at the margin with a noisy GPS does not trip it, while a steady drift outward
   (which the velocity shows at once) does, a few metres into the margin. A raw fix deeper still
@@ -79,7 +79,7 @@ def fence_view(
     stop_clearance = clearance
     closing = 0.0
     if speed > 0.5:
-        ahead_m = speed * REACTION_S + speed * speed / (2 * BRAKING_MPS2)
+        ahead_m = est.next_look_m + speed * REACTION_S + speed * speed / (2 * BRAKING_MPS2)
         stop_clearance = fence.clearance_m(
             est.east_m + est.vel_e_mps / speed * ahead_m,
             est.north_m + est.vel_n_mps / speed * ahead_m,

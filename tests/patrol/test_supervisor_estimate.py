@@ -5,6 +5,8 @@ import math
 import random
 import statistics
 
+import pytest
+
 from patrol.estimate import (
     ASSUMED_GPS_SIGMA_M,
     GPS_TAU_S,
@@ -67,3 +69,26 @@ def test_the_fix_error_is_the_autopilots_when_it_reports_one():
     assert fix_sigma_m(0.8) == 0.8
     assert fix_sigma_m(math.nan) == ASSUMED_GPS_SIGMA_M
     assert fix_sigma_m(0.0) == ASSUMED_GPS_SIGMA_M
+
+
+def test_a_simulator_run_faster_than_real_time_is_followed():
+    """At 20x, the vehicle's velocity is per sim second while the loop counts wall seconds."""
+    est = None
+    for k in range(300):
+        t = k * TICK_S
+        east_m = 20 * 8.0 * t  # 8 m/s sim, seen 20 times faster
+        est = update(est, Fix(t, east_m, 0.0, 8.0, 0.0, 1.5))
+    assert est.clock.rate == pytest.approx(20.0, rel=0.01)
+    assert est.since_s < 10.0  # it stopped restarting once it knew the clock
+    assert abs(est.east_m - 20 * 8.0 * 299 * TICK_S) < 0.5
+    assert est.next_look_m == pytest.approx(8.0 * 20 * TICK_S)
+
+
+def test_real_time_gps_wander_leaves_the_clock_alone():
+    rng = random.Random(3)
+    noise = _noise(rng, 1.5, 3000)
+    est = None
+    for k in range(3000):
+        t = k * TICK_S
+        est = update(est, Fix(t, 8.0 * t + noise[k], 0.0, 8.0, 0.0, 1.5))
+    assert est.clock.rate == 1.0
