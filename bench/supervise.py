@@ -215,7 +215,8 @@ def _random_drift(rng: random.Random, flight_s: float) -> Drift:
 class Rates:
     name: str
     seeds: int
-    false_returns: int
+    false_returns: int  # the fence rule tripped on noise and gusts
+    other_returns: int  # another rule acted in a noise run (energy: gusts cost power)
     missed: int
     landed_after_return: int
     worst_depth_m: float  # deepest into the margin (true) before a return, over fly-away runs
@@ -227,14 +228,15 @@ def rates(spec: str, seeds: int, *, gps_sigma_m: float = 1.5, gust_mps: float = 
     """Noise runs and fly-away runs of the first sortie of `spec`, seeds 0..seeds-1."""
     planned = plan_file(EXAMPLES / spec)
     mission, model, margin_m = planned.missions[0], planned.spec.vehicle, planned.spec.margin_m
-    false_returns, missed, landed = 0, 0, 0
+    false_returns, other_returns, missed, landed = 0, 0, 0, 0
     depths: list[float] = []
     step_s: list[float] = []
     for seed in range(seeds):
         quiet = fly_supervised(
             mission, model, margin_m, seed=seed, gps_sigma_m=gps_sigma_m, gust_mps=gust_mps
         )
-        false_returns += bool(quiet.decisions) or quiet.returned
+        false_returns += any(d.monitor == "fence" for d in quiet.decisions)
+        other_returns += any(d.monitor != "fence" for d in quiet.decisions)
         step_s += quiet.step_s
         drift = _random_drift(random.Random(seed), quiet.sim_s)
         away = fly_supervised(
@@ -254,6 +256,7 @@ def rates(spec: str, seeds: int, *, gps_sigma_m: float = 1.5, gust_mps: float = 
         spec,
         seeds,
         false_returns,
+        other_returns,
         missed,
         landed,
         max(depths),
@@ -272,7 +275,8 @@ def main(seeds: int = 20) -> None:
     for spec in ("patrol.toml", "perimeter.toml"):
         r = rates(spec, seeds)
         print(
-            f"  {spec}: {r.false_returns}/{r.seeds} false returns; fly-aways (1-4 m/s, random "
+            f"  {spec}: {r.false_returns}/{r.seeds} false fence returns ({r.other_returns} by "
+            f"other rules); fly-aways (1-4 m/s, random "
             f"heading and time) {r.missed}/{r.seeds} missed (> {MISS_DEPTH_M:g} m into the "
             f"margin before the return), depth at the return median {r.median_depth_m:.1f} m, "
             f"worst {r.worst_depth_m:.1f} m; landed in place after the return "
