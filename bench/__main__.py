@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import fly, plan, sim, station, vision
+from bench import fly, plan, sim, station, supervise, vision
 
 BENCHMARKS = {
     "fly": fly.main,
     "plan": plan.main,
     "sim": sim.main,
     "station": station.main,
+    "supervise": supervise.main,
     "vision": vision.main,
 }
 

@@ -18,6 +18,7 @@ SITL beside the simulator (`bench/sitl.py`).
 from __future__ import annotations
 
 import contextlib
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,7 @@ from pathlib import Path
 import anyio
 
 from bench import sitl
+from bench.supervise import fly_supervised, percentile
 from geofence.mavlink import MavCmd, MavFrame, MavItem
 from missions import plan_file
 from missions.energy import VehicleModel
@@ -175,6 +177,7 @@ async def _main() -> None:
             f"  {count:3d} waypoints: {times[count] * 1000:.0f} ms "
             f"({times[count] / base:.1f}x baseline; target for 500: <= 2000 ms)"
         )
+    await _supervisor_timing(mission, model)
     sitl.report(await sitl.figures(mission, partial(_waypoints, mission), _simulated))
 
 
@@ -182,6 +185,53 @@ async def _main() -> None:
 async def _simulated() -> AsyncIterator[str]:
     with _simulator(1):
         yield _url(0)
+
+
+async def _loop_ticks_s(mission: Mission, model: VehicleModel) -> list[float]:
+    """The flight loop's whole tick (snapshot, supervisor, log events, display, commands): the
+    time between the loop's sleeps, flying one vehicle of the simulator at real time."""
+    ticks: list[float] = []
+    woke: list[float] = []
+
+    async def timed_sleep(seconds: float) -> None:
+        if woke:
+            ticks.append(time.perf_counter() - woke[-1])
+        await anyio.sleep(seconds)
+        woke.append(time.perf_counter())
+
+    with _simulator(1), tempfile.TemporaryDirectory() as tmp:
+        async with connect(_url(0), timeout_s=30.0) as vehicle:
+            await preflight(
+                vehicle, mission, battery_needed_pct=None, reserve_pct=25.0, report=_ignore
+            )
+            log = FlightLog(Path(tmp) / "ticks.sqlite", {})
+            async with anyio.create_task_group() as tg:
+                watch = Watch(_quiet, sleep=timed_sleep)
+                tg.start_soon(
+                    partial(fly, vehicle, mission, model=model, margin_m=10.0, log=log, watch=watch)
+                )
+                await anyio.sleep(WARMUP_S + MEASURE_S)
+                tg.cancel_scope.cancel()
+            log.close()
+    return ticks
+
+
+async def _supervisor_timing(mission: Mission, model: VehicleModel) -> None:
+    """The supervisor's step alone (pure, a sample sweep flown in the sans-IO simulator with GPS
+    noise and gusts) beside the flight loop's whole tick on a real MAVSDK link."""
+    sweep = plan_file(EXAMPLES / "patrol.toml")
+    run = fly_supervised(sweep.missions[0], sweep.spec.vehicle, sweep.spec.margin_m, seed=0)
+    ticks = await _loop_ticks_s(mission, model)
+    print("flight loop, per 5 Hz tick:")
+    print(
+        f"  supervisor step alone: median {statistics.median(run.step_s) * 1e6:.0f} us, "
+        f"p99 {percentile(run.step_s, 0.99) * 1e6:.0f} us ({len(run.step_s)} steps of a sweep)"
+    )
+    print(
+        f"  whole tick (snapshot, supervisor, log, commands): median "
+        f"{statistics.median(ticks) * 1e6:.0f} us, p99 {percentile(ticks, 0.99) * 1e6:.0f} us "
+        f"({len(ticks)} ticks over MAVSDK)"
+    )
 
 
 def main() -> None:

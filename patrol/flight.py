@@ -1,11 +1,16 @@
-"""Flying one sortie: arm, start the mission, watch it to the landing, act on the monitors.
+"""Flying one sortie: arm, start the mission, then feed the supervisor to the landing.
 
-The loop never leaves the vehicle without a return plan: a monitor's return is commanded and
-logged; a cancellation (Ctrl-C, a crash of the caller) commands return to launch shielded from
-that cancellation, then lets it through, unless the pilot chose to leave the vehicle on its
-mission (which ends with a return). The pilot's commands (hold, resume, return, land) arrive
-through a `Pilot` and are taken at the next tick. The autopilot's own failsafes were set to
-return in preflight, so a lost link is only noted and watched until the link comes back.
+This loop is thin on purpose: each tick it takes a snapshot of the vehicle's state, the pilot's
+commands and the traffic monitor's hold, hands them to `patrol.supervisor.step` (pure), and
+carries out what comes back: commands to the vehicle, events to the flight log and the terminal,
+the dashboard row or progress line. It also writes what the autopilot said (`Live.said`) into
+the log in the autopilot's own words, and ticks onboard detection.
+
+The loop never leaves the vehicle without a return plan: a cancellation (Ctrl-C, a crash of the
+caller) commands return to launch shielded from that cancellation, then lets it through, unless
+the pilot chose to leave the vehicle on its mission (which ends with a return). The autopilot's
+own failsafes were set to return in preflight, so a lost link is only noted and watched until
+the link comes back.
 """
 
 from __future__ import annotations
@@ -17,21 +22,16 @@ from dataclasses import dataclass
 
 import anyio
 
-from geofence.fence import LocalFence
 from geofence.frames import LocalFrame
 from missions.energy import VehicleModel
 from missions.mission import Mission
+from patrol import supervisor
+from patrol.ending import Ending
 from patrol.errors import VehicleError, VehicleTimeoutError
 from patrol.flightlog import FlightLog
-from patrol.monitors import (
-    Action,
-    Decision,
-    energy_decision,
-    fence_decision,
-    item_allowances_s,
-    progress_decision,
-)
+from patrol.monitors import Decision
 from patrol.pilot import FlightView, Pilot, PilotCommand
+from patrol.supervisor import Command, Observation, Setup, Telemetry
 from patrol.vehicle import FlightMode, FlyingVehicle, Live
 from patrol.vision.onboard import Onboard
 from patrol.vision.pipeline import VisionRun
@@ -39,7 +39,6 @@ from patrol.vision.pipeline import VisionRun
 TICK_S = 0.2  # 5 Hz: the loop and the monitors
 RECORD_S = 0.1  # 10 Hz telemetry in the flight log (it promises at least 5)
 PROGRESS_EVERY_S = 5.0
-LINK_LOST_S = 3.0
 POSITION_TIMEOUT_S = 15.0
 LANDED_TIMEOUT_S = 24 * 3600.0
 
@@ -55,6 +54,7 @@ class FlightOutcome:
     finished: bool = True
     pilot: tuple[PilotCommand, ...] = ()
     next_item: int = 0  # the first mission item not yet reached when it landed
+    ended: Ending = Ending.COMPLETED  # how it ended, decided from what happened
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,10 @@ class Watch:
     #: Awaited before arming: several vehicles launch one after another.
     cleared: Callable[[], Awaitable[None]] | None = None
     vision: VisionRun | None = None  # detection beside the flight
+    #: The loop's clock and sleep: monotonic time by default; tests pass a virtual clock that
+    #: steps a fake vehicle, so minutes of flight take milliseconds.
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = anyio.sleep
 
 
 async def fly(
@@ -140,11 +144,11 @@ async def _record(live: Live, log: FlightLog) -> None:
         await anyio.sleep(RECORD_S)
 
 
-async def _wait(what: str, timeout_s: float, ready: Callable[[], bool]) -> None:
+async def _wait(what: str, timeout_s: float, ready: Callable[[], bool], watch: Watch) -> None:
     for _ in range(math.ceil(timeout_s / TICK_S)):
         if ready():
             return
-        await anyio.sleep(TICK_S)
+        await watch.sleep(TICK_S)
     raise VehicleTimeoutError(what, timeout_s)
 
 
@@ -160,141 +164,115 @@ async def _fly(
     onboard: Onboard | None,
 ) -> FlightOutcome:
     say = watch.say
-    await _wait("position", POSITION_TIMEOUT_S, lambda: live.has_position)
-    frame = LocalFrame(mission.home.latlon)
-    fence = mission.fence.in_frame(frame)
+    await _wait("position", POSITION_TIMEOUT_S, lambda: live.has_position, watch)
+    setup = Setup.for_mission(mission, model, margin_m)
     if watch.cleared is not None:
         log.event("waiting", "for the vehicles launching before this one")
         await watch.cleared()
     await vehicle.arm()
     log.event("armed")
-    say("armed")
+    say(f"{_prefix(watch)}armed")
     await vehicle.start_mission()
     log.event("mission started", f"{len(mission.items)} items")
-    say("mission started")
-    await _wait("take-off", 60.0, lambda: live.in_air)
-    decisions: list[Decision] = []
-    commanded: list[PilotCommand] = []
-    link_lost = False
+    say(f"{_prefix(watch)}mission started")
+    state = supervisor.start(watch.clock())
+    await _wait("take-off", 60.0, lambda: live.in_air, watch)
     next_progress = 0.0
-    allowances = item_allowances_s(mission.items, mission.cruise_speed_mps)
-    item, item_since = live.mission_current, time.monotonic()
     with anyio.fail_after(LANDED_TIMEOUT_S):
-        while live.armed or live.in_air:
-            now = time.monotonic()
-            if now - live.heard_s > LINK_LOST_S and not link_lost:
-                link_lost = True
-                log.event("link lost", "waiting for the autopilot's failsafe and the link")
-                say("link lost: the autopilot's failsafe returns the vehicle; watching")
-            elif link_lost and now - live.heard_s <= LINK_LOST_S:
-                link_lost = False
-                log.event("link regained")
-                say("link regained")
-            if live.mission_current != item:
-                item, item_since = live.mission_current, now
-            taken = pilot.take()
-            if taken is not None:
-                command, by = taken
-                if by == "pilot":
-                    commanded.append(command)
-                log.event(f"{by}: {command.value}", f"at item {live.mission_current}")
-                say(f"{watch.label + ': ' if watch.label else ''}{by}: {command.value}")
-                try:
-                    await _obey(vehicle, command)
-                except VehicleError as exc:  # refused (say, land while on the ground): go on
-                    log.event(f"{by} command failed", str(exc))
-                    say(f"{by}: {command.value} failed: {exc}")
-                item_since = now  # a pause is not a stall
-            decision = (
-                None
-                if link_lost or decisions or live.mode is FlightMode.HOLD
-                else _decide(live, fence, frame, model, mission, margin_m)
-                or progress_decision(live, item_since, now, allowances)
+        while True:
+            now = watch.clock()
+            _drain_said(live, log, say, watch)
+            observation = Observation(
+                now,
+                Telemetry.from_live(live),
+                now - live.heard_s,
+                pilot.take_all(),
+                pilot.traffic_hold,
             )
-            if decision is not None:
-                decisions.append(decision)
-                log.event(f"monitor: {decision.monitor}", decision.reason)
-                say(f"{decision.monitor} monitor: {decision.reason}")
-                await (
-                    vehicle.return_to_launch()
-                    if decision.action is Action.RETURN
-                    else vehicle.hold()
-                )
+            done = supervisor.step(setup, state, observation)
+            state = done.state
+            for event in done.events:
+                log.event(event.kind, event.detail)
+                if event.say:
+                    say(f"{_prefix(watch)}{event.kind}: {event.detail}")
+            for send in done.sends:
+                await _send(vehicle, send.command, log, say, watch)
+            if state.landed:
+                break
             hits = 0
             if onboard is not None:
                 onboard.tick()
                 hits = onboard.hits
-            view = _view(live, fence, frame, mission, model, watch.label, not link_lost, hits)
+            view = _view(live, mission, model, watch.label, done.display, hits)
             if watch.show is not None:
                 watch.show(view)
             elif now >= next_progress:
                 next_progress = now + PROGRESS_EVERY_S
                 say(view.line())
-            await anyio.sleep(TICK_S)
-    if link_lost:  # heard again, disarmed: the landing came while the link was down
-        log.event("link regained", "the vehicle had landed meanwhile")
-        say("link regained: the vehicle landed meanwhile")
-    finished = live.mission_current >= len(mission.items) - 1  # the last item is the return
+            await watch.sleep(TICK_S)
+    _drain_said(live, log, say, watch)
+    ended = supervisor.ending(setup, state)
+    finished = supervisor.mission_done(setup, state)
     log.event(
         "landed",
-        "disarmed on the ground"
-        + (
-            ""
-            if finished
-            else f", before the mission ended (item {live.mission_current} of {len(mission.items)})"
-        ),
+        f"disarmed on the ground; ended: {ended.value}"
+        + ("" if finished else f", before the mission ended ({len(mission.items)} items)"),
     )
-    say(f"{watch.label + ' ' if watch.label else ''}landed and disarmed")
+    say(f"{_prefix(watch)}landed and disarmed ({ended.value})")
     return FlightOutcome(
         landed=True,
-        decisions=tuple(decisions),
+        decisions=state.decisions,
         finished=finished,
-        pilot=tuple(commanded),
-        next_item=len(mission.items) if finished else live.mission_current,
+        pilot=state.pilot,
+        next_item=supervisor.next_item(setup, state),
+        ended=ended,
     )
 
 
-async def _obey(vehicle: FlyingVehicle, command: PilotCommand) -> None:
-    if command is PilotCommand.HOLD:
-        await vehicle.hold()
-    elif command is PilotCommand.RESUME:
-        await vehicle.start_mission()
-    elif command is PilotCommand.RETURN:
-        await vehicle.return_to_launch()
-    else:
-        await vehicle.land()
+def _prefix(watch: Watch) -> str:
+    return f"{watch.label}: " if watch.label else ""
 
 
-def _decide(
-    live: Live,
-    fence: LocalFence,
-    frame: LocalFrame,
-    model: VehicleModel,
-    mission: Mission,
-    margin_m: float,
-) -> Decision | None:
-    if live.mode.coming_home:
-        return None  # already coming home
-    found = fence_decision(fence, live, margin_m)
-    if found is not None or not live.has_position:
-        return found
-    e, n = frame.geodetic2enu(live.lat_deg, live.lon_deg)
-    return energy_decision(live, math.hypot(e, n), model, mission.cruise_speed_mps)
+def _drain_said(live: Live, log: FlightLog, say: Callable[[str], None], watch: Watch) -> None:
+    """What the autopilot said, in its own words, into the log (warnings and worse said too)."""
+    while live.said:
+        message = live.said.pop(0)
+        log.event("autopilot", f"{message.severity.value}: {message.text}")
+        if message.severity.value in ("critical", "error", "warning"):
+            say(f"{_prefix(watch)}autopilot: {message.text}")
+
+
+async def _send(
+    vehicle: FlyingVehicle,
+    command: Command,
+    log: FlightLog,
+    say: Callable[[str], None],
+    watch: Watch,
+) -> None:
+    """Carry out one of the supervisor's commands. One that fails is logged; the supervisor
+    sees the mode not change and sends it again, or escalates."""
+    try:
+        if command is Command.LAND:
+            await vehicle.land()
+        elif command is Command.RETURN:
+            await vehicle.return_to_launch()
+        elif command is Command.HOLD:
+            await vehicle.hold()
+        else:
+            await vehicle.start_mission()
+    except VehicleError as exc:
+        log.event("command failed", f"{command.value}: {exc}")
+        say(f"{_prefix(watch)}{command.value} failed: {exc}")
 
 
 def _view(
     live: Live,
-    fence: LocalFence,
-    frame: LocalFrame,
     mission: Mission,
     model: VehicleModel,
     label: str,
-    link_ok: bool,
+    display: supervisor.Display,
     hits: int,
 ) -> FlightView:
-    clearance = math.nan
-    if live.has_position:
-        clearance = fence.clearance_m(*frame.geodetic2enu(live.lat_deg, live.lon_deg))
     above_reserve_wh = (live.battery_pct - model.reserve_pct) / 100 * model.battery_wh
     return FlightView(
         label=label,
@@ -307,7 +285,7 @@ def _view(
         time_left_s=max(above_reserve_wh, 0.0) / model.cruise_power_w * 3600,
         item=live.mission_current,
         items=len(mission.items),
-        fence_m=clearance,
-        link_ok=link_ok,
+        fence_m=display.fence_m,
+        link_ok=display.link_ok,
         hits=hits,
     )

@@ -1,11 +1,15 @@
-"""The controller's own monitors, independent of the autopilot's: pure decisions on `Live`.
+"""The controller's own monitors, independent of the autopilot's: pure rules on plain numbers.
 
-- fence: the point where the vehicle would stop if it braked now (speed^2 / 2a ahead) lies
-  outside the fence, or it is already deeper into the margin than the tolerance allows;
-- energy: the battery left is less than getting home needs (distance at cruise, landing)
-  plus the reserve;
+- fence: the filtered position (`patrol.estimate`), or the point where the vehicle would stop if
+  it braked at the loop's next look, is deeper into the margin than the tolerance allows.
+  The tolerance is `MARGIN_TOLERANCE_M` plus a few sigmas of the estimate's error, so a route
+  flown exactly at the margin with a noisy GPS does not trip it, while a steady drift outward
+  (which the velocity shows at once) does, a few metres into the margin. A raw fix deeper still
+  trips it whatever the filter believes;
+- energy: the battery left is less than getting to the nearest landing place (home or a rally
+  point) at cruise, descending, and the reserve need;
 - progress: the current mission item has taken far longer than its leg and hold should.
-Each returns a `Decision` naming why, or None; the flight loop acts on it and logs it.
+Each returns a `Decision` naming why, or None; `patrol.supervisor` weighs them every tick.
 """
 
 from __future__ import annotations
@@ -19,16 +23,27 @@ from geofence.frames import LatLon, LocalFrame
 from geofence.mavlink import MavCmd, MavItem
 from missions import energy
 from missions.energy import VehicleModel
-from patrol.vehicle import FlightMode, Live
+from patrol.estimate import Estimate
 
 #: Deceleration assumed when predicting where the vehicle would stop (gentler than the
 #: autopilot's, so approaching a lane end at the margin does not look like a breach).
 BRAKING_MPS2 = 5.0
-#: How far into the margin the vehicle may stray (GPS noise, wind) before the monitor acts.
+#: Time from a decision to the vehicle braking, flown straight on. Zero: autopilots slow down
+#: toward a turn, and a straight projection past a corner of a route flown at the margin
+#: would cry wolf at every corner (the filtered position already follows a drift at once).
+REACTION_S = 0.0
+#: How far into the margin the vehicle may stray by tracking alone (corners cut inside the
+#: acceptance radius, gusts): the simulator's noise-free flights of the samples reach 2.9 m.
 MARGIN_TOLERANCE_M = 3.0
+#: On top of that, this many sigmas of the filtered position's error.
+TOLERANCE_SIGMAS = 4.0
+#: A raw fix trips the monitor once it is deeper than the tracking tolerance plus this many
+#: sigmas of its own error (the backstop for a filter that is wrong).
+RAW_SIGMAS = 5.0
 
 
 class Action(Enum):
+    LAND = "land"
     RETURN = "return"
     HOLD = "hold"
 
@@ -40,49 +55,104 @@ class Decision:
     reason: str
 
 
-def fence_decision(fence: LocalFence, live: Live, margin_m: float) -> Decision | None:
-    if not live.has_position or not live.in_air:
-        return None
-    e, n = fence.frame.geodetic2enu(live.lat_deg, live.lon_deg)
-    clearance = fence.clearance_m(e, n)
-    if clearance < margin_m - MARGIN_TOLERANCE_M:
-        where = "outside the fence" if clearance < 0 else "from the fence"
+@dataclass(frozen=True, slots=True)
+class FenceView:
+    """How the vehicle stands against the fence, as the fence rule sees it."""
+
+    clearance_m: float  # of the filtered position: positive inside, negative outside
+    stop_clearance_m: float  # of where it would stop if it braked after `REACTION_S`
+    closing_mps: float  # how fast the clearance shrinks; negative when moving away
+    tolerance_m: float  # how far into the margin the filtered position may stray
+    raw_clearance_m: float  # of the last fix itself
+    raw_tolerance_m: float
+
+    @property
+    def worst_m(self) -> float:
+        return min(self.clearance_m, self.stop_clearance_m)
+
+
+def fence_view(
+    fence: LocalFence, est: Estimate, raw_east_m: float, raw_north_m: float
+) -> FenceView:
+    clearance = fence.clearance_m(est.east_m, est.north_m)
+    speed = est.speed_mps
+    stop_clearance = clearance
+    closing = 0.0
+    if speed > 0.5:
+        ahead_m = est.next_look_m + speed * REACTION_S + speed * speed / (2 * BRAKING_MPS2)
+        stop_clearance = fence.clearance_m(
+            est.east_m + est.vel_e_mps / speed * ahead_m,
+            est.north_m + est.vel_n_mps / speed * ahead_m,
+        )
+        closing = clearance - fence.clearance_m(
+            est.east_m + est.vel_e_mps, est.north_m + est.vel_n_mps
+        )  # over one second
+    return FenceView(
+        clearance,
+        stop_clearance,
+        closing,
+        MARGIN_TOLERANCE_M + TOLERANCE_SIGMAS * est.sigma_m,
+        fence.clearance_m(raw_east_m, raw_north_m),
+        MARGIN_TOLERANCE_M + RAW_SIGMAS * est.fix_sigma_m,
+    )
+
+
+def fence_decision(view: FenceView, margin_m: float) -> Decision | None:
+    """Return when the vehicle is, or would stop, deeper into the margin than the tolerance."""
+    if view.raw_clearance_m < margin_m - view.raw_tolerance_m:
+        where = "outside the fence" if view.raw_clearance_m < 0 else "from the fence"
         return Decision(
             Action.RETURN,
             "fence",
-            f"{abs(clearance):.1f} m {where}, inside the {margin_m:g} m margin: returning",
+            f"fix {abs(view.raw_clearance_m):.1f} m {where}, inside the {margin_m:g} m margin "
+            f"by more than its error allows ({view.raw_tolerance_m:.1f} m): returning",
         )
-    speed = live.ground_speed_mps
-    if speed > 0.5:
-        stop_m = speed * speed / (2 * BRAKING_MPS2)
-        pe = e + live.vel_e_mps / speed * stop_m
-        pn = n + live.vel_n_mps / speed * stop_m
-        if fence.clearance_m(pe, pn) < 0:
-            return Decision(
-                Action.RETURN,
-                "fence",
-                f"heading out of the fence at {speed:.1f} m/s "
-                f"({clearance:.1f} m left, {stop_m:.1f} m to stop): returning",
-            )
+    limit_m = margin_m - view.tolerance_m
+    if view.clearance_m < limit_m:
+        where = "outside the fence" if view.clearance_m < 0 else "from the fence"
+        return Decision(
+            Action.RETURN,
+            "fence",
+            f"{abs(view.clearance_m):.1f} m {where}, inside the {margin_m:g} m margin "
+            f"(tolerance {view.tolerance_m:.1f} m): returning",
+        )
+    if view.stop_clearance_m < limit_m:
+        return Decision(
+            Action.RETURN,
+            "fence",
+            f"heading out of the fence at {view.closing_mps:.1f} m/s: it would stop "
+            f"{view.stop_clearance_m:.1f} m from the fence ({view.clearance_m:.1f} m now, "
+            f"{margin_m:g} m margin, tolerance {view.tolerance_m:.1f} m): returning",
+        )
     return None
 
 
+def energy_needed_pct(
+    model: VehicleModel, distance_m: float, alt_rel_m: float, speed_mps: float
+) -> float:
+    """Battery share that getting `distance_m` away at cruise, landing, and the reserve need."""
+    cost = energy.cruise(model, distance_m, speed_mps) + energy.descend(model, max(alt_rel_m, 0.0))
+    return cost.energy_wh / model.battery_wh * 100 + model.reserve_pct
+
+
 def energy_decision(
-    live: Live, home_distance_m: float, model: VehicleModel, speed_mps: float
+    battery_pct: float,
+    alt_rel_m: float,
+    distance_m: float,
+    model: VehicleModel,
+    speed_mps: float,
+    where: str = "home",
 ) -> Decision | None:
-    if not live.in_air or not math.isfinite(live.battery_pct):
+    """Return when the battery left is less than getting to `where` and the reserve need."""
+    if not math.isfinite(battery_pct) or not math.isfinite(distance_m):
         return None
-    cost = energy.cruise(model, home_distance_m, speed_mps) + energy.descend(
-        model, max(live.alt_rel_m, 0.0)
-    )
-    needed_pct = cost.energy_wh / model.battery_wh * 100 + model.reserve_pct
-    if live.battery_pct < needed_pct:
+    needed_pct = energy_needed_pct(model, distance_m, alt_rel_m, speed_mps)
+    if battery_pct < needed_pct:
         return Decision(
             Action.RETURN,
             "energy",
-            f"{live.battery_pct:.0f} % left, getting home "
-            f"({home_distance_m:.0f} m) and the reserve need {needed_pct:.0f} %: "
-            "returning",
+            f"{battery_pct:.0f} % left, getting to {where} ({distance_m:.0f} m) and the "
+            f"reserve need {needed_pct:.0f} %: returning",
         )
     return None
 
@@ -117,19 +187,18 @@ def item_allowances_s(items: tuple[MavItem, ...], cruise_mps: float) -> tuple[fl
 
 
 def progress_decision(
-    live: Live, item_since_s: float, now_s: float, allowances_s: tuple[float, ...]
+    item: int, stuck_s: float, allowances_s: tuple[float, ...]
 ) -> Decision | None:
-    """Hold (and alert) when the current mission item has taken far longer than it should."""
-    if not live.in_air or live.mode is not FlightMode.MISSION or not allowances_s:
+    """Hold (and alert) when mission item `item` has been flown far longer than it should
+    (`stuck_s`: time spent on it in mission mode)."""
+    if not allowances_s:
         return None
-    index = min(max(live.mission_current, 0), len(allowances_s) - 1)
-    stuck_s = now_s - item_since_s
+    index = min(max(item, 0), len(allowances_s) - 1)
     if stuck_s > allowances_s[index]:
         return Decision(
             Action.HOLD,
             "progress",
-            f"no mission progress for {stuck_s:.0f} s at item "
-            f"{live.mission_current} (allowed {allowances_s[index]:.0f} s): holding "
-            "for the pilot",
+            f"no mission progress for {stuck_s:.0f} s at item {item} "
+            f"(allowed {allowances_s[index]:.0f} s): holding for the pilot",
         )
     return None

@@ -1,7 +1,9 @@
 """What the pilot can ask of a flight while it runs, and what the flight shows back.
 
 `Pilot` is the hand-over point between the terminal (keys, Ctrl-C) and the flight loop: the
-terminal pushes commands, the loop takes them at its next tick (5 Hz) and logs each one.
+terminal pushes commands, the loop takes them at its next tick (5 Hz) and hands them to the
+supervisor, which logs each one. The traffic monitor holds a vehicle through the same object
+(`traffic_hold`), as a standing demand the supervisor weighs every tick, not as a command.
 `FlightView` is one vehicle's state as a display draws it.
 """
 
@@ -28,6 +30,8 @@ class Pilot:
         #: On interruption: False commands a return (the default); True leaves the vehicle on
         #: its mission, which ends with a return (the autopilot's link-loss failsafe returns too).
         self.leave_on_interrupt = False
+        #: The traffic monitor wants this vehicle held (until it sets this back to False).
+        self.traffic_hold = False
 
     def push(self, command: PilotCommand, by: str = "pilot") -> None:
         """Queue `command`; `by` names who asked (the pilot, or the traffic monitor)."""
@@ -35,6 +39,12 @@ class Pilot:
 
     def take(self) -> tuple[PilotCommand, str] | None:
         return self._waiting.popleft() if self._waiting else None
+
+    def take_all(self) -> tuple[PilotCommand, ...]:
+        """Every command waiting, oldest first."""
+        taken = tuple(command for command, _by in self._waiting)
+        self._waiting.clear()
+        return taken
 
 
 @dataclass(frozen=True, slots=True)

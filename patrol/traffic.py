@@ -6,7 +6,9 @@ Launches therefore go highest first, each once the one before has reached its al
 the monitor predicts every airborne pair a few seconds ahead (velocity extrapolated, altitude
 kept to the vehicle's own band) and, when a pair would come closer than the separation, holds
 the vehicle with the higher band (the one descending through the other's altitude) until the
-way is clear, then lets it go on with what it was doing (its mission or its return).
+way is clear. The hold is a standing demand (`Pilot.traffic_hold`) that the vehicle's supervisor
+weighs with its other rules: a fence or energy return outranks it, and once it is lifted the
+vehicle goes on with what it was doing (its mission or its return).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import anyio
 
 from geofence.frames import LatLon, LocalFrame
 from patrol.flightlog import FlightLog
-from patrol.pilot import Pilot, PilotCommand
+from patrol.pilot import Pilot
 from patrol.vehicle import FlightMode, Live
 
 HORIZON_S = 8.0
@@ -29,7 +31,8 @@ TICK_S = 0.2
 RELEASE_MARGIN_M = 2.0
 #: A launch waits until the vehicle before it is within this of its own altitude.
 AT_ALTITUDE_M = 3.0
-_RESUMABLE = {FlightMode.MISSION: PilotCommand.RESUME, FlightMode.RETURN: PilotCommand.RETURN}
+#: Modes in which a vehicle may be held for traffic (not while landing or taking off).
+_HOLDABLE = frozenset({FlightMode.MISSION, FlightMode.RETURN, FlightMode.HOLD})
 
 
 class Traffic:
@@ -49,7 +52,7 @@ class Traffic:
         self.logs, self.pilots, self.say = logs, pilots, say
         self.separation_m = separation_m
         self.closest_m = math.inf
-        self.held: dict[int, PilotCommand] = {}  # vehicle -> the command that lets it go on
+        self.held: set[int] = set()  # vehicles held for traffic
         self.finished: set[int] = set()  # vehicles whose flights have ended
         self._warned: set[tuple[int, int]] = set()
         #: Launch order: highest band first.
@@ -122,21 +125,21 @@ class Traffic:
                 self._release(k)
 
     def _hold(self, k: int, other: int, ahead_m: float) -> None:
-        if k in self.held or self.lives[k].mode not in _RESUMABLE:
+        if k in self.held or self.lives[k].mode not in _HOLDABLE:
             return
-        self.held[k] = _RESUMABLE[self.lives[k].mode]
+        self.held.add(k)
         reason = (
             f"vehicle {self.labels[k]} holds: vehicle {self.labels[other]} would come within "
             f"{ahead_m:.1f} m (separation {self.separation_m:g} m)"
         )
         self.logs[k].event("traffic", reason)
         self.say(reason)
-        self.pilots[k].push(PilotCommand.HOLD, by="traffic")
+        self.pilots[k].traffic_hold = True
 
     def _release(self, k: int) -> None:
-        command = self.held.pop(k)
+        self.held.discard(k)
         self.logs[k].event("traffic", f"clear: vehicle {self.labels[k]} goes on")
-        self.pilots[k].push(command, by="traffic")
+        self.pilots[k].traffic_hold = False
 
     def _warn(self, i: int, j: int, now_m: float) -> None:
         if now_m >= self.separation_m:

@@ -80,7 +80,7 @@ async def test_a_fly_away_is_caught_by_the_fence_monitor(tmp_path):
     assert isinstance(result.exception, FlightAbortedError), result.output
     assert "fence monitor commanded return" in str(result.exception)
     rows, timed, _started = _log(tmp_path, with_times=True)
-    (decided_s,) = [t for t, kind in timed if kind == "monitor: fence"]
+    decided_s = next(t for t, kind in timed if kind == "monitor: fence")  # the return
     plan = plan_file(SPEC)
     fence = plan.fence.in_frame(LocalFrame(plan.home.latlon))
     before = [r for r in rows if r[0] <= decided_s]

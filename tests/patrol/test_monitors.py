@@ -5,32 +5,27 @@ import pytest
 from geofence.frames import LatLon, LocalFrame
 from geofence.mavlink import MavCmd, MavItem
 from missions.energy import VehicleModel
+from patrol.estimate import Estimate
 from patrol.monitors import (
     STALL_SLACK_S,
     Action,
     energy_decision,
+    energy_needed_pct,
     fence_decision,
+    fence_view,
     item_allowances_s,
     progress_decision,
 )
-from patrol.vehicle import FlightMode, Live
 from tests.conftest import EXAMPLES
 
 HOME = LatLon(16.5424, 104.7246)
 FRAME = LocalFrame(HOME)
 
 
-def _live(east_m: float, north_m: float, vel_e: float = 0.0, vel_n: float = 0.0, **kw) -> Live:
-    p = FRAME.enu2geodetic(east_m, north_m)
-    return Live(
-        lat_deg=p.lat_deg,
-        lon_deg=p.lon_deg,
-        alt_rel_m=40.0,
-        vel_e_mps=vel_e,
-        vel_n_mps=vel_n,
-        in_air=True,
-        **kw,
-    )
+def _view(fence, east_m, north_m, vel_e=0.0, vel_n=0.0, sigma_m=0.0, raw=None):
+    """The fence as the rule sees a vehicle whose filter sits at (east, north)."""
+    est = Estimate(0.0, east_m, north_m, vel_e, vel_n, sigma_m, -100.0, sigma_m)
+    return fence_view(fence, est, *(raw or (east_m, north_m)))
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +37,7 @@ def fence():
 
 
 def test_fence_quiet_well_inside(fence):
-    assert fence_decision(fence, _live(0.0, 0.0, vel_e=8.0), 10.0) is None
+    assert fence_decision(_view(fence, 0.0, 0.0, vel_e=8.0), 10.0) is None
 
 
 def _east_with_clearance(fence, clearance_m: float) -> float:
@@ -58,27 +53,46 @@ def _east_with_clearance(fence, clearance_m: float) -> float:
 
 
 def test_fence_acts_deep_in_the_margin(fence):
-    e = _east_with_clearance(fence, 5.0)  # 5 m into a 10 m margin
-    d = fence_decision(fence, _live(e, 0.0), 10.0)
+    e = _east_with_clearance(fence, 6.5)  # 3.5 m into a 10 m margin
+    d = fence_decision(_view(fence, e, 0.0), 10.0)
     assert d is not None
     assert d.action is Action.RETURN
     assert "inside the 10 m margin" in d.reason
 
 
+def test_fence_tolerance_grows_with_the_position_error(fence):
+    e = _east_with_clearance(fence, 6.5)  # 3.5 m into the margin
+    assert fence_decision(_view(fence, e, 0.0, sigma_m=0.0), 10.0) is not None  # 3 m
+    assert fence_decision(_view(fence, e, 0.0, sigma_m=0.5), 10.0) is None  # 3 m + 4 sigma
+
+
+def test_a_raw_fix_far_out_trips_whatever_the_filter_believes(fence):
+    inside = _east_with_clearance(fence, 20.0)
+    out = _east_with_clearance(fence, -1.0)  # the fix is outside; sigma 0: 3 m tolerance
+    assert fence_decision(_view(fence, inside, 0.0, raw=(inside, 0.0)), 10.0) is None
+    d = fence_decision(_view(fence, inside, 0.0, raw=(out, 0.0)), 10.0)
+    assert d is not None
+    assert d.reason.startswith("fix ")
+
+
 def test_fence_predicts_a_breach_from_speed(fence):
-    inside = _east_with_clearance(fence, 12.0)  # clear of the margin, but 12 m/s toward it
-    assert fence_decision(fence, _live(inside, 0.0), 10.0) is None
-    d = fence_decision(fence, _live(inside, 0.0, vel_e=12.0), 10.0)
+    inside = _east_with_clearance(fence, 14.0)  # clear of the margin, but 10 m/s toward it
+    assert fence_decision(_view(fence, inside, 0.0), 10.0) is None
+    d = fence_decision(_view(fence, inside, 0.0, vel_e=10.0), 10.0)  # stops 10 m on
     assert d is not None
     assert "heading out of the fence" in d.reason
+    along = fence_decision(_view(fence, inside, 0.0, vel_n=10.0), 10.0)
+    assert along is None  # along the fence: the stopping point keeps its clearance
 
 
 def test_energy_returns_when_home_plus_reserve_exceed_what_is_left():
     model = VehicleModel()
-    assert energy_decision(_live(0, 0, battery_pct=60.0), 800.0, model, 8.0) is None
-    d = energy_decision(_live(0, 0, battery_pct=27.0), 800.0, model, 8.0)
+    assert energy_decision(60.0, 40.0, 800.0, model, 8.0) is None
+    d = energy_decision(27.0, 40.0, 800.0, model, 8.0, "rally point 1")
     assert d is not None
     assert d.monitor == "energy"
+    assert "rally point 1" in d.reason
+    assert energy_needed_pct(model, 800.0, 40.0, 8.0) > model.reserve_pct
 
 
 def _items():
@@ -100,14 +114,11 @@ def test_item_allowances_follow_legs_and_loiters():
 
 def test_progress_holds_when_an_item_takes_far_too_long():
     allow = item_allowances_s(_items(), 8.0)
-    live = _live(0, 100, mode=FlightMode.MISSION, mission_current=1)
-    assert progress_decision(live, 0.0, allow[1] - 1, allow) is None
-    d = progress_decision(live, 0.0, allow[1] + 1, allow)
+    assert progress_decision(1, allow[1] - 1, allow) is None
+    d = progress_decision(1, allow[1] + 1, allow)
     assert d is not None
     assert d.action is Action.HOLD
     assert "no mission progress" in d.reason
-    returning = _live(0, 100, mode=FlightMode.RETURN, mission_current=1)
-    assert progress_decision(returning, 0.0, allow[1] + 1, allow) is None
 
 
 def test_read_back_comparison_treats_unused_params_as_the_autopilot_does():

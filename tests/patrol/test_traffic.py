@@ -2,7 +2,7 @@
 
 from geofence.frames import LatLon, LocalFrame
 from patrol.flightlog import FlightLog
-from patrol.pilot import Pilot, PilotCommand
+from patrol.pilot import Pilot
 from patrol.traffic import Traffic
 from patrol.vehicle import FlightMode, Live
 
@@ -37,14 +37,15 @@ def test_the_higher_vehicle_holds_and_goes_on_when_clear(tmp_path):
     descending = _live(10.0, 0.0, 42.0, vel_d=1.5, mode=FlightMode.RETURN)
     traffic, pilots, said = _traffic(tmp_path, [cruising, descending])
     traffic.step()
-    assert pilots[1].take() == (PilotCommand.HOLD, "traffic")
-    assert pilots[0].take() is None  # the lower vehicle flies on
+    assert pilots[1].traffic_hold  # a standing demand, weighed by the vehicle's supervisor
+    assert not pilots[0].traffic_hold  # the lower vehicle flies on
+    assert pilots[1].take() is None  # not a pilot's command
     assert "vehicle 2 holds" in said[0]
     descending.mode, descending.vel_d_mps = FlightMode.HOLD, 0.0
     passed = LocalFrame(HOME).enu2geodetic(60.0, 0.0)
     cruising.lat_deg, cruising.lon_deg = passed.lat_deg, passed.lon_deg
     traffic.step()  # vehicle 1 has passed and is moving away
-    assert pilots[1].take() == (PilotCommand.RETURN, "traffic")  # back to what it was doing
+    assert not pilots[1].traffic_hold  # its supervisor goes back to what it was doing
     assert not traffic.held
 
 
@@ -53,8 +54,8 @@ def test_vehicles_in_their_own_bands_are_left_alone(tmp_path):
     high = _live(0.0, 5.0, 50.0, vel_e=-8.0)  # overhead, ten metres up
     traffic, pilots, said = _traffic(tmp_path, [low, high])
     traffic.step()
-    assert pilots[0].take() is None
-    assert pilots[1].take() is None
+    assert not pilots[0].traffic_hold
+    assert not pilots[1].traffic_hold
     assert said == []
     assert 10.0 <= traffic.closest_m < 11.5
 
