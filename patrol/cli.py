@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any, NoReturn, Protocol, TypeVar, runtime_checkable
+from typing import Any, NoReturn, TypeVar
 
 import asyncclick as click
 from rich.console import Console
@@ -312,29 +312,6 @@ def _no_video(detector: str | None, classes: Path | None, calibration: Path | No
         )
 
 
-def ending_of(outcome: FlightOutcome) -> Ending:
-    """How a flight ended: `FlightOutcome.ended` where the flight loop reports it, else
-    derived from the fields every outcome has. The first line is that fallback: delete it
-    once `FlightOutcome.ended` exists."""
-    if not isinstance(outcome, _Ended): return _derived_ending(outcome)  # noqa: E701  # fmt: skip
-    return outcome.ended
-
-
-@runtime_checkable
-class _Ended(Protocol):
-    ended: Ending
-
-
-def _derived_ending(outcome: FlightOutcome) -> Ending:
-    """The ending from what an outcome without `ended` records: a monitor's decision, the
-    pilot's commands, and whether the mission reached its end."""
-    if outcome.decisions:
-        return Ending.MONITOR
-    if outcome.finished:
-        return Ending.COMPLETED
-    return Ending.PILOT if outcome.pilot else Ending.AUTOPILOT
-
-
 def _early(outcome: FlightOutcome, ending: Ending) -> str:
     """Why a flight ended before its mission did, in the pilot's words."""
     if ending is Ending.MONITOR and outcome.decisions:
@@ -362,7 +339,7 @@ def _report_flights(console: Console, result: Result) -> None:
         console.print(f"{name}flight {flown.flight_id}, log {flown.log_path}", highlight=False)
         outcome = flown.outcome
         resume = f"after landing (and a battery swap): patrol fly --resume {flown.flight_id}"
-        ending = Ending.INTERRUPTED if outcome is None else ending_of(outcome)
+        ending = Ending.INTERRUPTED if outcome is None else outcome.ended
         codes.append(exit_code(ending))
         if outcome is None or ending is Ending.INTERRUPTED:
             continue

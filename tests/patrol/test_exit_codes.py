@@ -9,12 +9,10 @@ import pytest
 
 import patrol.cli
 from geofence.errors import AreaError
-from patrol.cli import ending_of, exit_code_of
+from patrol.cli import exit_code_of
 from patrol.ending import Ending, Exit, exit_code, worst
 from patrol.errors import CommandRejectedError, PreflightError, RefusedError
-from patrol.flight import FlightAbortedError, FlightOutcome
-from patrol.monitors import Action, Decision
-from patrol.pilot import PilotCommand
+from patrol.flight import FlightAbortedError
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -55,15 +53,6 @@ def test_every_ending_has_a_code():
 )
 def test_every_error_has_a_code(error, code):
     assert exit_code_of(error) is code
-
-
-def test_an_outcome_without_its_ending_is_read_from_what_it_records():
-    back = Decision(Action.RETURN, "fence", "3 m into the margin")
-    assert ending_of(FlightOutcome(True, ())) is Ending.COMPLETED
-    assert ending_of(FlightOutcome(True, (back,), finished=False)) is Ending.MONITOR
-    landed = FlightOutcome(True, (), finished=False, pilot=(PilotCommand.LAND,))
-    assert ending_of(landed) is Ending.PILOT
-    assert ending_of(FlightOutcome(True, (), finished=False)) is Ending.AUTOPILOT
 
 
 def test_one_error_out_of_nested_task_groups_is_said_as_itself():
