@@ -217,10 +217,7 @@ def _ardupilot_back(item: MavItem, mission_type: int) -> MavItem:
     """ArduPilot keeps commands without a position in frame 0, and rewrites the params below."""
     if mission_type != 0:
         return item
-    if item.command == _DO_CHANGE_SPEED:
-        # param3 (throttle) 0 -> -1 ("no change")
-        return replace(item, frame=0, param3=-1.0 if not item.param3 else item.param3)
-    if item.command == _RETURN_TO_LAUNCH:
+    if item.command in (_DO_CHANGE_SPEED, _RETURN_TO_LAUNCH):
         return replace(item, frame=0)
     if item.command == _LOITER_TIME and not item.param3:
         return replace(item, param3=1.0)  # param3 0 -> 1 (exit without heading)

@@ -47,10 +47,7 @@ def apply(
 
 
 def _heartbeat(live: Live, profile: AutopilotProfile, f: Mapping[str, Any], now_s: float) -> None:
-    mode, mode_name = profile.mode(int(f["custom_mode"]))
-    if live.mode_name and (mode, mode_name) != (live.mode, live.mode_name):
-        _say(live, now_s, Severity.INFO, f"mode {mode_name}")
-    live.mode, live.mode_name = mode, mode_name
+    live.mode, live.mode_name = profile.mode(int(f["custom_mode"]))
     live.armed = bool(int(f["base_mode"]) & _MAV_MODE_FLAG_SAFETY_ARMED)
     if not live.landed_state_known:
         # no EXTENDED_SYS_STATE (yet): an armed vehicle is taken to be flying

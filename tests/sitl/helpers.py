@@ -97,6 +97,10 @@ class Logged:
     track: list[tuple[float, float, float, float, int]]  # t_s, lat, lon, alt_rel_m, item
     meta: dict[str, str]
 
+    def of_kind(self, kind: str) -> list[str]:
+        """The details of the events of one kind ("autopilot": what the autopilot said)."""
+        return [d for k, d in self.events if k == kind]
+
     def said(self, *words: str) -> list[str]:
         """Events whose kind or detail holds every one of `words` (any case)."""
         return [

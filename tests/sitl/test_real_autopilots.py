@@ -54,7 +54,13 @@ def _landed_at_an_end(spec: Path, lat_deg: float, lon_deg: float) -> float:
 
 
 def _breaches(log) -> list[str]:  # type: ignore[no-untyped-def]
-    return log.said("fence", "breach") + log.said("geofence", "violat")
+    """What the autopilot itself said of a fence breach (ArduPilot: "… fence breached",
+    PX4: "Geofence …")."""
+    return [
+        said
+        for said in log.of_kind("autopilot")
+        if "breach" in said.lower() or "geofence" in said.lower()
+    ]
 
 
 @pytest.mark.parametrize("firmware", FIRMWARES)
