@@ -644,6 +644,7 @@ class Autopilot:
         if MissionType.FENCE not in self.store.changed:
             return
         self.store.changed.discard(MissionType.FENCE)
+        self.plan_ready_s = self.time_s + px4_tables.MISSION_CHECK_S  # PX4 checks it first
         items = self.store.items[MissionType.FENCE]
         if not items:
             self.fence = None

@@ -169,3 +169,15 @@ def test_armed_and_idle_on_the_ground_disarms_after_com_disarm_prflt():
     run(sim, 1.0)
     assert not ap.armed
     assert "Disarmed by auto preflight disarming" in texts(ap)
+
+
+def test_a_new_fence_alone_also_holds_mission_mode_back_until_checked():
+    sim = sim_with()
+    ap = sim.vehicles[0].ap
+    assert upload(ap, [item(0, 22, alt_m=10), item(1, 16, 30, 0, alt_m=10)]) == 0
+    run(sim, 3)
+    assert upload(ap, square_fence(200.0), MissionType.FENCE) == 0
+    sim.step()
+    assert ap.set_mode(FlightMode.MISSION, plan_check=True) == "new plan still being checked"
+    run(sim, 2.5)
+    assert ap.set_mode(FlightMode.MISSION, plan_check=True) is None
