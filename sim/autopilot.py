@@ -3,10 +3,16 @@
 It behaves as PX4 does where a ground station can tell: take-off climbs to its altitude then
 holds; a mission flies its items in order (take-off, waypoints with acceptance radius and hold
 time, loiters, speed changes, jumps, return, land) and holds when it ends; return climbs to
-RTL_RETURN_ALT, flies home and lands; landing disarms after COM_DISARM_LAND. Failsafes it
-enforces itself: leaving the uploaded fence (GF_ACTION), losing the ground station (NAV_DLL_ACT
-after COM_DL_LOSS_T), battery (COM_LOW_BAT_ACT at BAT_CRIT_THR / BAT_EMERGEN_THR), GPS loss.
-Pure: time is passed in (sim seconds); the protocol layer turns its state into messages.
+RTL_RETURN_ALT, flies home and lands; landing disarms after COM_DISARM_LAND, and PX4 then holds.
+Armed and idle on the ground it disarms after COM_DISARM_PRFLT. Failsafes it enforces itself:
+leaving the uploaded fence (GF_ACTION), losing the ground station (NAV_DLL_ACT after
+COM_DL_LOSS_T), battery (COM_LOW_BAT_ACT at BAT_CRIT_THR / BAT_EMERGEN_THR), GPS loss.
+
+As ArduCopter (measured on the real one): it boots in STABILIZE; it refuses to arm in AUTO, RTL,
+LAND and BRAKE; in AUTO on the ground it waits for MAV_CMD_MISSION_START; a mission's return item
+flies in AUTO and the vehicle stays in its mode after landing; disarming sets the current item
+back to 0; the fence (FENCE_TYPE: ceiling, circle round home, polygons) acts once FENCE_ENABLE
+is 1. Pure: time is passed in (sim seconds); the protocol layer turns its state into messages.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from enum import Enum, IntEnum
 from geofence.fence import LocalFence
 from geofence.frames import GeoPoint, LocalFrame
 from geofence.mavlink import MavItem, fence_from_items
+from sim import ardupilot as ardupilot_tables
 from sim import physics
+from sim import px4 as px4_tables
 from sim.battery import Battery
 from sim.mission_transfer import MissionStore, MissionType, WireItem
 from sim.physics import Body, Limits, Setpoint
@@ -57,6 +65,15 @@ class LandedState(IntEnum):
     IN_AIR = 2
     TAKEOFF = 3
     LANDING = 4
+
+
+class MissionState(IntEnum):
+    """MISSION_STATE (MISSION_CURRENT.mission_state)."""
+
+    NO_MISSION = 1
+    NOT_STARTED = 2
+    ACTIVE = 3
+    COMPLETE = 5
 
 
 class ReturnPhase(Enum):
@@ -102,28 +119,30 @@ class Autopilot:
     failsafes: Failsafes = field(default_factory=Failsafes)
     texts: list[tuple[Severity, str]] = field(default_factory=list)
     reached: list[int] = field(default_factory=list)
+    #: ArduPilot: the copter mode number a client chose (several map onto one flight mode).
+    copter_mode: int | None = None
+    #: Set when home (re)sets, as ArduPilot announces HOME_POSITION then (boot, arming).
+    home_changed: bool = True
 
     def __post_init__(self) -> None:
         self.frame = LocalFrame(self.home.latlon)
-        ardupilot = self.firmware is Firmware.ARDUPILOT
+        ardupilot = self.ardupilot
         # PX4 enforces any uploaded fence; ArduPilot only once FENCE_ENABLE is set
-        self.params.setdefault("FENCE_ENABLE", 0.0 if ardupilot else 1.0)
-        self.store.home_first = self.store.strict_nan = ardupilot
-        self.store.home_item = WireItem(
-            0,
-            0,
-            16,
-            0,
-            1,
-            0.0,
-            0.0,
-            0.0,
-            0.0,
-            round(self.home.lat_deg * 1e7),
-            round(self.home.lon_deg * 1e7),
-            self.home.alt_amsl_m,
-            0,
-        )
+        self.params.setdefault("FENCE_ENABLE", 1.0)
+        self.params.setdefault("FENCE_TYPE", 7.0)
+        if ardupilot:
+            self.params.update(ardupilot_tables.DEFAULTS)
+            self.mode = FlightMode.MANUAL  # ArduCopter boots in STABILIZE
+            self.store.home_first = True
+            self.store.extra_check = ardupilot_tables.check_item
+            self.store.stored = ardupilot_tables.stored
+            self.store.current_flag = ardupilot_tables.current_flag
+            self.store.home_item = ardupilot_tables.home_item(
+                self.home.lat_deg, self.home.lon_deg, self.home.alt_amsl_m
+            )
+        else:
+            self.store.stored = px4_tables.stored
+            self.store.extra_check = px4_tables.check_item
         self.fence: LocalFence | None = None
         self.hold_xyz = (0.0, 0.0, 0.0)
         self.takeoff_alt_m = 0.0
@@ -132,7 +151,16 @@ class Autopilot:
         self.jumps_done: dict[int, int] = {}
         self.return_phase = ReturnPhase.CLIMB
         self.landed_since_s: float | None = None
+        self.idle_since_s: float | None = None
         self.gps_noise = [0.0, 0.0]
+        self.auto_armed = False  # ArduPilot: AUTO flies once MISSION_START says go
+        self.mission_return = False  # ArduPilot: a return item flown inside AUTO
+        self.mission_complete = False
+        self.plan_ready_s = 0.0  # PX4: sim time its check of a new mission or fence ends
+
+    @property
+    def ardupilot(self) -> bool:
+        return self.firmware is Firmware.ARDUPILOT
 
     # ---- what the vehicle reports -------------------------------------------------------------
 
@@ -142,11 +170,26 @@ class Autopilot:
             return LandedState.ON_GROUND
         if self.mode is FlightMode.TAKEOFF:
             return LandedState.TAKEOFF
-        if self.mode is FlightMode.LAND or (
-            self.mode is FlightMode.RETURN and self.return_phase is ReturnPhase.LAND
-        ):
+        if self._landing:
             return LandedState.LANDING
         return LandedState.IN_AIR
+
+    @property
+    def _landing(self) -> bool:
+        returning = self.mode is FlightMode.RETURN or (
+            self.mode is FlightMode.MISSION and self.mission_return
+        )
+        return self.mode is FlightMode.LAND or (returning and self.return_phase is ReturnPhase.LAND)
+
+    @property
+    def mission_state(self) -> MissionState:
+        if not self.store.items[MissionType.MISSION]:
+            return MissionState.NO_MISSION
+        if self.mission_complete:
+            return MissionState.COMPLETE
+        if self.mode is FlightMode.MISSION and self.armed:
+            return MissionState.ACTIVE
+        return MissionState.NOT_STARTED
 
     def reported_position(self) -> tuple[float, float, float]:
         """East, north, up as the GPS reports them (true position plus correlated noise)."""
@@ -166,15 +209,47 @@ class Autopilot:
         if self.armed:
             return None
         if not force:
+            refusal = self._mode_not_armable()
+            if refusal is not None:
+                self.say(Severity.CRITICAL, refusal)
+                return refusal
             reason = self._prearm_failure()
             if reason is not None:
-                prefix = "PreArm" if self.firmware is Firmware.ARDUPILOT else "Preflight Fail"
+                prefix = "PreArm" if self.ardupilot else "Preflight Fail"
                 self.say(Severity.CRITICAL, f"{prefix}: {reason}")
                 return reason
         self.armed = True
         self.landed_since_s = None
-        self.say(Severity.INFO, "Armed by external command")
+        self.idle_since_s = None
+        self.mission_complete = False
+        if self.ardupilot:
+            self.home_changed = True  # ArduPilot sets home again on arming
+            self.say(Severity.INFO, "Arming motors")
+        else:
+            self.say(Severity.INFO, "Armed by external command")
         return None
+
+    def _mode_not_armable(self) -> str | None:
+        """The text the real autopilot gives when its mode forbids arming, or None."""
+        has_mission = bool(self.store.items[MissionType.MISSION])
+        if self.ardupilot:
+            number = self.wire_copter_mode
+            if number == ardupilot_tables.CopterMode.AUTO and not has_mission:
+                return ardupilot_tables.AUTO_WITHOUT_MISSION
+            return ardupilot_tables.NOT_ARMABLE.get(number)
+        if self.mode in px4_tables.NOT_ARMABLE or (
+            self.mode is FlightMode.MISSION and not has_mission
+        ):
+            return px4_tables.ARMING_DENIED
+        return None
+
+    @property
+    def wire_copter_mode(self) -> int:
+        """ArduPilot: the mode number HEARTBEAT reports."""
+        chosen = self.copter_mode
+        if chosen is not None and ardupilot_tables.DECODE.get(chosen) is self.mode:
+            return chosen
+        return int(ardupilot_tables.ENCODE[self.mode])
 
     def _prearm_failure(self) -> str | None:
         if not self.gps_ok:
@@ -189,12 +264,25 @@ class Autopilot:
     def disarm(self, *, force: bool = False) -> str | None:
         if not self.body.on_ground and not force:
             return "vehicle is in the air"
-        self.armed = False
-        self.say(Severity.INFO, "Disarmed by external command")
+        self._disarmed("Disarmed by external command")
         return None
 
-    def set_mode(self, mode: FlightMode) -> str | None:
-        """Switch mode as a ground station asks; returns why it refused, or None."""
+    def _disarmed(self, px4_text: str) -> None:
+        """Disarm and say so; ArduPilot then sets its current mission item back to 0."""
+        self.armed = False
+        self.idle_since_s = None
+        self.landed_since_s = None
+        if self.ardupilot:
+            self.say(Severity.INFO, "Disarming motors")
+            if self.auto_armed or self.mode is not FlightMode.MISSION:
+                self.store.current_seq = 0
+            self.auto_armed = False
+        else:
+            self.say(Severity.INFO, px4_text)
+
+    def set_mode(self, mode: FlightMode, *, plan_check: bool = False) -> str | None:
+        """Switch mode as a ground station asks; returns why it refused, or None. With
+        `plan_check` (PX4's DO_SET_MODE) mission mode waits for the check of a new plan."""
         if (
             mode
             in (
@@ -207,12 +295,24 @@ class Autopilot:
             and not self.gps_ok
         ):
             return "no position estimate"
-        if mode is FlightMode.MISSION and not self.store.items[MissionType.MISSION]:
+        if (
+            mode is FlightMode.MISSION
+            and not self.store.items[MissionType.MISSION]
+            and not self.body.on_ground
+        ):
             return "no mission uploaded"
+        if mode is FlightMode.MISSION and plan_check and not self.plan_checked:
+            return "new plan still being checked"
         if mode is FlightMode.TAKEOFF:
             return self.takeoff(None)
         self._enter(mode)
         return None
+
+    @property
+    def plan_checked(self) -> bool:
+        """PX4: whether it has finished checking the last mission or fence uploaded."""
+        pending = {MissionType.MISSION, MissionType.FENCE} & self.store.changed
+        return not pending and self.time_s >= self.plan_ready_s
 
     def takeoff(self, alt_amsl_m: float | None) -> str | None:
         if not self.armed:
@@ -236,21 +336,52 @@ class Autopilot:
         return None
 
     def start_mission(self, first: int = 0) -> str | None:
+        """MAV_CMD_MISSION_START (ArduPilot: also the go an armed AUTO waits for)."""
+        if not self.store.items[MissionType.MISSION]:
+            return "no mission uploaded"
         if first > 0:
             self.store.current_seq = first
-        elif self.store.home_first and self.store.current_seq == 0:
-            self.store.current_seq = 1  # ArduPilot: item 0 is home, not flown
+        if self.ardupilot:
+            self.auto_armed = self.armed
+            self.copter_mode = None
+            if self.mode is FlightMode.MISSION:
+                self._mission_started()
+                return None
         return self.set_mode(FlightMode.MISSION)
 
     def _enter(self, mode: FlightMode) -> None:
         b = self.body
+        was = self.mode
         self.mode = mode
+        if mode is not FlightMode.MISSION:
+            self.mission_return = False
         if mode is FlightMode.HOLD:
             self.hold_xyz = (b.east_m, b.north_m, b.up_m)
         elif mode is FlightMode.RETURN:
             self.return_phase = ReturnPhase.CLIMB
-        elif mode is FlightMode.MISSION:
-            self.item_arrived_s = None
+            if not self.ardupilot:
+                self.say(Severity.INFO, "Returning to launch")
+        elif mode is FlightMode.MISSION and was is not FlightMode.MISSION:
+            self._mission_started()
+
+    def _mission_started(self) -> None:
+        self.item_arrived_s = None
+        self.mission_complete = False
+        self.mission_return = False
+        if self.store.home_first and self.store.current_seq == 0:
+            self.store.current_seq = 1  # ArduPilot: item 0 is home, not flown
+        if self.ardupilot:
+            self._announce_item()
+        else:
+            self.say(Severity.INFO, "Executing Mission")
+
+    def _announce_item(self) -> None:
+        items = self.store.items[MissionType.MISSION]
+        seq = self.store.current_seq
+        if self.ardupilot and seq < len(items):
+            text = ardupilot_tables.mission_text(seq, items[seq].command)
+            if text is not None:
+                self.say(Severity.INFO, text)
 
     # ---- the step ------------------------------------------------------------------------------
 
@@ -278,10 +409,33 @@ class Autopilot:
         )
         self._gps(dt_s)
         self.time_s += dt_s
+        self._check_plan()
         if self.armed:
             self._auto_disarm()
+            self._idle_disarm(target)
+        if self.armed:
             self._check_battery()
             self._check_fence()
+
+    def _check_plan(self) -> None:
+        if MissionType.MISSION in self.store.changed:
+            self.store.changed.discard(MissionType.MISSION)
+            self.plan_ready_s = self.time_s + px4_tables.MISSION_CHECK_S
+            self.mission_complete = False
+            if self.ardupilot:
+                self.say(Severity.INFO, "Flight plan received")
+
+    def _idle_disarm(self, target: Setpoint | None) -> None:
+        """Armed on the ground and asked for nothing: disarm after COM_DISARM_PRFLT."""
+        b = self.body
+        idle = b.on_ground and (target is None or target.up_m <= 0.05)
+        if not idle or self._landing:
+            self.idle_since_s = None
+            return
+        if self.idle_since_s is None:
+            self.idle_since_s = self.time_s
+        elif self.time_s - self.idle_since_s >= self.params["COM_DISARM_PRFLT"]:
+            self._disarmed("Disarmed by auto preflight disarming")
 
     def _limits(self) -> Limits:
         p = self.params
@@ -317,6 +471,10 @@ class Autopilot:
                 else self._hold()
             )
         if self.mode is FlightMode.MISSION:
+            if self.ardupilot and b.on_ground and not self.auto_armed:
+                return None  # AUTO waits for MISSION_START
+            if self.mission_return:
+                return self._return()
             return self._mission()
         if self.mode is FlightMode.RETURN:
             return self._return()
@@ -358,18 +516,20 @@ class Autopilot:
         return Setpoint(0.0, 0.0, 0.0, 2.0, vertical_mps=land.vertical_mps)
 
     def _auto_disarm(self) -> None:
-        landing = self.mode is FlightMode.LAND or (
-            self.mode is FlightMode.RETURN and self.return_phase is ReturnPhase.LAND
-        )
-        if not (self.body.on_ground and landing):
+        if not (self.body.on_ground and self._landing):
             self.landed_since_s = None
             return
         if self.landed_since_s is None:
             self.landed_since_s = self.time_s
-            self.say(Severity.INFO, "Landing detected")
+            if not self.ardupilot:
+                self.say(Severity.INFO, "Landing detected")
         elif self.time_s - self.landed_since_s >= self.params["COM_DISARM_LAND"]:
-            self.armed = False
-            self.say(Severity.INFO, "Disarmed by landing")
+            if self.mission_return:  # ArduPilot: the return item is reached on landing
+                self.reached.append(self.store.current_seq)
+                self.mission_complete = True
+            self._disarmed("Disarmed by landing")
+            if not self.ardupilot:
+                self._enter(FlightMode.HOLD)  # PX4 holds after landing
 
     # ---- mission -------------------------------------------------------------------------------
 
@@ -385,8 +545,11 @@ class Autopilot:
     def _advance(self, seq: int, reached: bool = True) -> None:
         if reached:
             self.reached.append(seq)
+            if self.ardupilot and seq > 1:
+                self.say(Severity.INFO, f"Reached command #{seq}")
         self.store.current_seq = seq + 1
         self.item_arrived_s = None
+        self._announce_item()
 
     def _mission(self) -> Setpoint | None:
         items = self.store.items[MissionType.MISSION]
@@ -394,7 +557,9 @@ class Autopilot:
         for _ in range(len(items) + 1):  # do-items take no time: run through them
             seq = self.store.current_seq
             if seq >= len(items):
-                self.say(Severity.INFO, "Mission finished, loitering")
+                self.mission_complete = True
+                if not self.ardupilot:
+                    self.say(Severity.INFO, "Mission finished, loitering")
                 self._enter(FlightMode.HOLD)
                 return self._hold() if not b.on_ground else None
             it = items[seq]
@@ -410,7 +575,13 @@ class Autopilot:
                 else:
                     self._advance(seq, reached=False)
             elif it.command == 20:  # RETURN_TO_LAUNCH
+                if self.ardupilot:  # flown inside AUTO; reached on landing
+                    self.mission_return = True
+                    self.return_phase = ReturnPhase.CLIMB
+                    return self._return()
                 self._advance(seq)
+                self.mission_complete = True
+                self.say(Severity.INFO, "Mission finished, loitering")
                 self._enter(FlightMode.RETURN)
                 return self._return()
             elif it.command == 21:  # LAND
@@ -453,8 +624,17 @@ class Autopilot:
 
     @property
     def active_fence(self) -> LocalFence | None:
-        """The uploaded fence, when it is enforced (ArduPilot: only with FENCE_ENABLE)."""
-        return self.fence if self.params["FENCE_ENABLE"] >= 1 else None
+        """The uploaded fence, when it is enforced (ArduPilot: only with FENCE_ENABLE, and
+        polygons only with FENCE_TYPE's polygon bit)."""
+        if self.params["FENCE_ENABLE"] < 1:
+            return None
+        if self.ardupilot and not self._fence_type(ardupilot_tables.FENCE_POLYGON):
+            return None
+        return self.fence
+
+    def _fence_type(self, bit: int) -> bool:
+        """Whether a kind of fence is on: ArduPilot by FENCE_TYPE, PX4 by its limit being set."""
+        return not self.ardupilot or bool(int(self.params["FENCE_TYPE"]) & bit)
 
     @property
     def fence_active(self) -> bool:
@@ -464,6 +644,7 @@ class Autopilot:
         if MissionType.FENCE not in self.store.changed:
             return
         self.store.changed.discard(MissionType.FENCE)
+        self.plan_ready_s = self.time_s + px4_tables.MISSION_CHECK_S  # PX4 checks it first
         items = self.store.items[MissionType.FENCE]
         if not items:
             self.fence = None
@@ -484,8 +665,16 @@ class Autopilot:
         )
         self.fence = fence_from_items(mav).in_frame(self.frame)
 
-    def _act(self, action: int, why: str) -> None:
-        """Apply a PX4 failsafe action code: 1 warn, 2 hold, 3 return, 5 land (GF_ACTION)."""
+    def _act(self, action: int, why: str, severity: Severity = Severity.WARNING) -> None:
+        """Apply a PX4 failsafe action code: 1 warn, 2 hold, 3 return, 5 land (GF_ACTION).
+        ArduPilot says only why, and its new mode shows on the heartbeat."""
+        if self.ardupilot:
+            self.say(severity, why)
+            mode = {2: FlightMode.HOLD, 3: FlightMode.RETURN, 5: FlightMode.LAND}.get(action)
+            if mode is not None:
+                self.copter_mode = None
+                self._enter(mode)
+            return
         if action == 2:
             self._enter(FlightMode.HOLD)
             self.say(Severity.CRITICAL, f"{why}, holding")
@@ -498,37 +687,59 @@ class Autopilot:
         else:
             self.say(Severity.WARNING, why)
 
+    def _breach(self) -> str | None:
+        """Which fence the vehicle is outside (ArduPilot's name for it), or None."""
+        b = self.body
+        p = self.params
+        if p["FENCE_ENABLE"] < 1:
+            return None
+        ceiling, radius = p["GF_MAX_VER_DIST"], p["GF_MAX_HOR_DIST"]
+        if self._fence_type(ardupilot_tables.FENCE_ALT_MAX) and ceiling > 0 and b.up_m > ceiling:
+            return "Max Alt"
+        circle = self._fence_type(ardupilot_tables.FENCE_CIRCLE) and radius > 0
+        if circle and math.hypot(b.east_m, b.north_m) > radius:
+            return "Circle"
+        fence = self.active_fence
+        if fence is not None and not fence.contains(b.east_m, b.north_m):
+            return "Polygon"
+        return None
+
     def _check_fence(self) -> None:
         if self.body.on_ground:
             return
-        b = self.body
-        ceiling = self.params["GF_MAX_VER_DIST"]
-        fence = self.active_fence
-        enabled = self.params["FENCE_ENABLE"] >= 1
-        outside = (fence is not None and not fence.contains(b.east_m, b.north_m)) or (
-            enabled and ceiling > 0 and b.up_m > ceiling
-        )
-        if outside and not self.failsafes.fence:
+        breach = self._breach()
+        if breach is not None and not self.failsafes.fence:
             self.failsafes.fence = True
-            self._act(int(self.params["GF_ACTION"]), "Geofence violation")
-        elif not outside:
+            why = f"{breach} fence breached" if self.ardupilot else "Geofence violation"
+            self._act(int(self.params["GF_ACTION"]), why, Severity.NOTICE)
+        elif breach is None and self.failsafes.fence:
             self.failsafes.fence = False
+            if self.ardupilot:
+                self.say(Severity.NOTICE, "Fence breach cleared")
 
     def link_lost(self) -> None:
         """The ground station has been silent for COM_DL_LOSS_T (wall seconds, see protocol)."""
         if self.failsafes.link:
             return
         self.failsafes.link = True
+        action = {1: 2, 2: 3, 3: 5}.get(int(self.params["NAV_DLL_ACT"]), 0)
+        flying = self.armed and not self.body.on_ground
+        if self.ardupilot:
+            if action:  # FS_GCS_ENABLE off: ArduPilot says nothing
+                self._act(action if flying else 0, "GCS Failsafe")
+            return
         self.say(Severity.CRITICAL, "Connection to ground station lost")
-        if self.armed and not self.body.on_ground:
-            action = {1: 2, 2: 3, 3: 5}.get(int(self.params["NAV_DLL_ACT"]), 0)
-            if action:
-                self._act(action, "Failsafe: data link lost")
+        if flying and action:
+            self._act(action, "Failsafe: data link lost")
 
     def link_regained(self) -> None:
         if self.failsafes.link:
             self.failsafes.link = False
-            self.say(Severity.INFO, "Data link regained")
+            if self.ardupilot:
+                if self.params["NAV_DLL_ACT"]:
+                    self.say(Severity.WARNING, "GCS Failsafe Cleared")
+            else:
+                self.say(Severity.INFO, "Data link regained")
 
     def _check_battery(self) -> None:
         r = self.battery.remaining

@@ -12,6 +12,7 @@ import asyncclick as click
 from rich.console import Console
 
 from sim.autopilot import Firmware
+from sim.ports import local_ports
 from sim.scenario import Scenario, load_scenario
 from sim.server import Ports, Simulation
 
@@ -43,6 +44,11 @@ from sim.server import Ports, Simulation
     help="Imitate PX4 (default) or ArduPilot on the wire (overrides the scenario).",
 )
 @click.option(
+    "--free-ports",
+    is_flag=True,
+    help="Use free loopback ports instead of PX4 SITL's numbering (printed as usual).",
+)
+@click.option(
     "--truth",
     type=click.Path(path_type=Path),
     default=None,
@@ -54,6 +60,7 @@ async def sim_command(
     vehicles: int | None,
     seed: int | None,
     autopilot: str | None,
+    free_ports: bool,
     truth: Path | None,
 ) -> None:
     """Simulated PX4 quadrotors speaking MAVLink on UDP, as PX4 SITL does."""
@@ -66,7 +73,8 @@ async def sim_command(
         scenario = replace(scenario, seed=seed)
     if autopilot is not None:
         scenario = replace(scenario, autopilot=Firmware(autopilot))
-    sim = Simulation(scenario, Ports())
+    ports = local_ports(len(scenario.vehicles)) if free_ports else Ports()
+    sim = Simulation(scenario, ports)
     console = Console()
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with anyio.create_task_group() as tg:

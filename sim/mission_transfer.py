@@ -13,6 +13,7 @@ simulation speed-up.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import IntEnum
 
@@ -84,14 +85,9 @@ GLOBAL_FRAMES = {0, 3, 5, 6, 10, 11}
 MISSION_FRAME = 2
 
 
-def check_item(item: WireItem, *, strict_nan: bool = False) -> Result:
-    """Whether an item can be stored, as PX4 judges it on upload (ArduPilot, `strict_nan`, also
-    refuses return and take-off items whose params are NaN)."""
-    if strict_nan and item.command in (20, 22):
-        params = (item.param1, item.param2, item.param3, item.param4)
-        for k, value in enumerate(params):
-            if not math.isfinite(value):
-                return Result(Result.INVALID_PARAM1 + k)
+def check_item(item: WireItem) -> Result:
+    """Whether an item can be stored, as PX4 judges it on upload (a firmware may add its own
+    check: `MissionStore.extra_check`)."""
     allowed = {0: NAV_COMMANDS | DO_COMMANDS, 1: FENCE_COMMANDS, 2: RALLY_COMMANDS}
     if item.command not in allowed.get(item.mission_type, set()):
         return Result.UNSUPPORTED
@@ -130,6 +126,18 @@ def check_fence(items: tuple[WireItem, ...]) -> Result:
     return Result.ACCEPTED
 
 
+def _accept(item: WireItem) -> Result:
+    return Result.ACCEPTED
+
+
+def _same(item: WireItem) -> WireItem:
+    return item
+
+
+def _current_mission_only(mission_type: int, seq: int, current_seq: int) -> int:
+    return 1 if mission_type == MissionType.MISSION and seq == current_seq else 0
+
+
 @dataclass(frozen=True, slots=True)
 class Send:
     """Something the protocol wants sent to a peer: a message name and its fields."""
@@ -160,8 +168,15 @@ class MissionStore:
         self.reject_next_upload = False
         self.corrupt_next_download = False  # a fault: the next download returns a moved item
         self.home_first = False  # ArduPilot: mission item 0 is home
-        self.strict_nan = False  # ArduPilot: no NaN params in return/take-off items
         self.home_item: WireItem | None = None
+        #: The firmware's own refusals, before the common ones (ArduPilot: NaN params).
+        self.extra_check: Callable[[WireItem], Result] = _accept
+        #: An accepted item as the firmware stores it, so as a download hands it back.
+        self.stored: Callable[[WireItem], WireItem] = _same
+        #: MISSION_ITEM_INT.current on download, from (mission type, seq, current seq).
+        self.current_flag: Callable[[int, int, int], int] = _current_mission_only
+        #: Wall time of the last accepted upload of each type (PX4 checks a new plan first).
+        self.uploaded_s: dict[int, float] = {}
         self._transfer: _Transfer | None = None
         self.changed: set[int] = set()
 
@@ -220,11 +235,14 @@ class MissionStore:
         if item.seq != t.next_seq:
             return [self._request(t, now_s)]  # out of order or duplicate: ask for the one due
         t.last_rx_s = now_s
-        verdict = check_item(item, strict_nan=self.strict_nan and item.seq > 0)
+        home = self.home_first and item.mission_type == MissionType.MISSION and item.seq == 0
+        verdict = Result.ACCEPTED if home else self.extra_check(item)
+        if verdict is Result.ACCEPTED:
+            verdict = check_item(item)
         if verdict is not Result.ACCEPTED:
             self._transfer = None
             return [self._ack(peer, t.mission_type, verdict)]
-        t.items.append(item)
+        t.items.append(item if home else self.stored(item))
         t.next_seq += 1
         if t.next_seq < t.count:
             return [self._request(t, now_s)]
@@ -233,13 +251,14 @@ class MissionStore:
         if t.mission_type == MissionType.FENCE and (v := check_fence(items)) is not Result.ACCEPTED:
             return [self._ack(peer, t.mission_type, v)]
         self._store(t.mission_type, items)
+        self.uploaded_s[t.mission_type] = now_s
         return [self._ack(peer, t.mission_type, Result.ACCEPTED)]
 
     def _store(self, mission_type: int, items: tuple[WireItem, ...]) -> None:
         self.items[mission_type] = items
         self.changed.add(mission_type)
         if mission_type == MissionType.MISSION:
-            self.current_seq = 1 if self.home_first and items else 0
+            self.current_seq = 0
 
     def on_request_list(self, peer: tuple[int, int], mission_type: int, now_s: float) -> list[Send]:
         if self._transfer is not None and self._transfer.upload:
@@ -290,7 +309,7 @@ class MissionStore:
                     "seq": it.seq,
                     "frame": it.frame,
                     "command": it.command,
-                    "current": 1 if (mission_type == 0 and seq == self.current_seq) else 0,
+                    "current": self.current_flag(mission_type, seq, self.current_seq),
                     "autocontinue": it.autocontinue,
                     "param1": it.param1,
                     "param2": it.param2,

@@ -1,10 +1,13 @@
 """The vehicle's MAVLink side: decode what peers send, act on it, and encode telemetry (sans-IO).
 
 A vehicle has links (the API link and the ground-station link, as PX4 SITL has), each with its
-own sequence numbers, stream rates (PX4 "onboard" and "normal" defaults, changeable with
-MAV_CMD_SET_MESSAGE_INTERVAL) and a remote address that follows whoever last talked on it.
-Garbage, bad CRCs and unknown messages are dropped by pymavlink's robust parser; nothing a peer
-sends can raise out of `receive`.
+own sequence numbers, stream rates (PX4 "onboard" and "normal" defaults; ArduPilot nothing but
+HEARTBEAT, its `MAVn_*` rates read at boot only) changeable at run time with
+MAV_CMD_SET_MESSAGE_INTERVAL (and ArduPilot's REQUEST_DATA_STREAM), and a remote address that
+follows whoever last talked on it. Where the two autopilots answer differently (COMMAND_ACK
+results, PX4's second acknowledgement of a mode change, which heartbeats count as the ground
+station's) each answers as its real one does. Garbage, bad CRCs and unknown messages are dropped
+by pymavlink's robust parser; nothing a peer sends can raise out of `receive`.
 """
 
 from __future__ import annotations
@@ -19,17 +22,25 @@ from typing import Any
 from pymavlink.dialects.v20 import common as mavlink
 
 from sim import ardupilot as ardupilot_tables
-from sim.autopilot import Autopilot, Firmware
+from sim.autopilot import Autopilot, Firmware, Severity
 from sim.mission_transfer import MissionStore, Send, WireItem
-from sim.px4 import PARAMS, FlightMode, ParamType, mode_from_custom, mode_from_px4
-from sim.telemetry import BUILDERS, MSG_NAMES, mission_current
+from sim.px4 import (
+    MODE_NAMES,
+    PARAMS,
+    FlightMode,
+    ParamType,
+    mode_from_custom,
+    mode_from_px4,
+)
+from sim.telemetry import BUILDERS, MSG_NAMES, home_position, mission_current
 
 logger = logging.getLogger(__name__)
 
 Addr = tuple[str, int]
 
 MAV_TYPE_GCS = 6
-MAV_AUTOPILOT_INVALID = 8
+#: STATUSTEXT carries 50 characters; a longer text goes in numbered chunks (MAVLink 2).
+STATUSTEXT_CHUNK = 50
 #: MAV_PROTOCOL_CAPABILITY bits the simulator honours.
 CAPABILITIES = (
     1  # MISSION_FLOAT
@@ -59,6 +70,7 @@ class Link:
     name: str
     remote: Addr
     rates_hz: dict[str, float]
+    number: int = 1  # ArduPilot's n in its MAVn_* stream-rate parameters
     defaults_hz: dict[str, float] = field(default_factory=dict)
     encoder: Any = None
     parsers: dict[Addr, Any] = field(default_factory=dict)
@@ -97,6 +109,18 @@ class VehicleProtocol:
         self.fix_cache: tuple[float, tuple[int, int, float]] | None = None
         self.heard_any = False
         self.dropped_bytes = 0
+        self.text_id = 0
+        #: ArduPilot's MAVn_* stream rates, per link; read at boot, written by REQUEST_DATA_STREAM.
+        self.stream_params: dict[str, float] = {
+            ardupilot_tables.stream_param(link.number, suffix): 0.0
+            for link in links
+            for suffix in ardupilot_tables.STREAM_SUFFIXES
+        }
+        self.ap_names = [*ardupilot_tables.PARAMS, *self.stream_params]
+        #: ArduPilot parameters set away from their defaults (written to its storage).
+        self.ap_saved: set[str] = set()
+        if self.ardupilot:
+            self.boot()
         self._handlers: dict[str, Callable[[Link, Addr, Any, float], list[bytes]]] = {
             "HEARTBEAT": self._on_heartbeat,
             "COMMAND_LONG": self._on_command_long,
@@ -117,6 +141,14 @@ class VehicleProtocol:
             "SET_MODE": self._on_set_mode,
             "REQUEST_DATA_STREAM": self._on_request_data_stream,
         }
+
+    def boot(self) -> None:
+        """ArduPilot reads its MAVn_* stream rates once, at boot."""
+        for link in self.links.values():
+            for suffix, group in ardupilot_tables.STREAM_SUFFIXES.items():
+                rate = self.stream_params[ardupilot_tables.stream_param(link.number, suffix)]
+                if rate > 0:
+                    self._set_group(link, group, rate)
 
     @property
     def store(self) -> MissionStore:
@@ -177,7 +209,13 @@ class VehicleProtocol:
         return [self._pack(link, s.name, **s.fields) for s in sends]
 
     def _on_heartbeat(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
-        if msg.type == MAV_TYPE_GCS or msg.autopilot == MAV_AUTOPILOT_INVALID:
+        """The link-loss failsafe's ground station: ArduPilot counts only heartbeats from system
+        MAV_GCS_SYSID; PX4 any heartbeat of a ground station (MAV_TYPE_GCS)."""
+        if self.ardupilot:
+            ours = msg.get_srcSystem() == int(self.ap.params["MAV_GCS_SYSID"])
+        else:
+            ours = msg.type == MAV_TYPE_GCS
+        if ours:
             self.last_gcs_wall_s = wall_s
             self.heard_any = True
             self.ap.link_regained()
@@ -198,8 +236,15 @@ class VehicleProtocol:
     ) -> list[bytes]:
         extra: list[bytes] = []
         result = self._run_command(link, command, p, latlon_int, extra)
+        acks = [self._ack(link, msg, command, result)]
+        if command == 176 and not self.ardupilot:
+            # PX4 acknowledges a mode change at once, then again with the verdict
+            acks.insert(0, self._ack(link, msg, command, Result.ACCEPTED))
+        return [*acks, *extra]
+
+    def _ack(self, link: Link, msg: Any, command: int, result: int) -> bytes:
         sysid, compid = self._peer(msg)
-        ack = self._pack(
+        return self._pack(
             link,
             "COMMAND_ACK",
             command=command,
@@ -209,7 +254,12 @@ class VehicleProtocol:
             target_system=sysid,
             target_component=compid,
         )
-        return [ack, *extra]
+
+    def _refused(self, refusal: str | None) -> int:
+        """An arming refusal: ArduPilot says FAILED, PX4 TEMPORARILY_REJECTED."""
+        if refusal is None:
+            return Result.ACCEPTED
+        return Result.FAILED if self.ardupilot else Result.TEMPORARILY_REJECTED
 
     def _run_command(
         self, link: Link, command: int, p: tuple[float, ...], latlon_int: bool, extra: list[bytes]
@@ -218,8 +268,12 @@ class VehicleProtocol:
         refusal: str | None
         if command == 400:  # COMPONENT_ARM_DISARM
             force = abs(p[1] - 21196) < 0.5
-            refusal = ap.arm(force=force) if p[0] > 0.5 else ap.disarm(force=force)
-            return Result.ACCEPTED if refusal is None else Result.TEMPORARILY_REJECTED
+            if p[0] > 0.5:
+                return self._refused(ap.arm(force=force))
+            refusal = ap.disarm(force=force)
+            if refusal is not None and not self.ardupilot:
+                ap.say(Severity.CRITICAL, "Disarming denied: not landed")
+            return self._refused(refusal)
         if command == 22:  # NAV_TAKEOFF: PX4 takes AMSL, ArduCopter metres above home
             alt = p[6] + ap.home.alt_amsl_m if self.ardupilot else p[6]
             refusal = ap.takeoff(alt if math.isfinite(alt) else None)
@@ -230,10 +284,7 @@ class VehicleProtocol:
         elif command == 300:  # MISSION_START
             refusal = ap.start_mission(int(p[0]) if math.isfinite(p[0]) else 0)
         elif command == 176:  # DO_SET_MODE
-            mode = self._decode_mode(int(p[1]), int(p[2]))
-            if mode is None:
-                return Result.UNSUPPORTED
-            refusal = ap.set_mode(mode)
+            return self._set_mode(int(p[1]), int(p[2]))
         elif command == 192:  # DO_REPOSITION
             lat, lon = (p[4] / 1e7, p[5] / 1e7) if latlon_int else (p[4], p[5])
             refusal = ap.reposition(lat, lon, p[6])
@@ -252,18 +303,36 @@ class VehicleProtocol:
         elif command in (512, 520, 410):  # REQUEST_MESSAGE, AUTOPILOT_CAPABILITIES, HOME
             msg_id = {520: 148, 410: 242}.get(command, int(p[0]))
             payload = self._on_demand(link, msg_id)
-            if payload is None:
-                return Result.UNSUPPORTED
+            if payload is None:  # an id it does not know
+                return Result.FAILED if self.ardupilot else Result.DENIED
             extra.append(payload)
             return Result.ACCEPTED
         else:
             return Result.UNSUPPORTED
         return Result.ACCEPTED if refusal is None else Result.TEMPORARILY_REJECTED
 
+    def _set_mode(self, custom: int, sub: int) -> int:
+        """DO_SET_MODE; PX4 refuses with "Switching to ... is currently not available"."""
+        mode = self._decode_mode(custom, sub)
+        if mode is None:
+            return Result.UNSUPPORTED
+        refusal = self.ap.set_mode(mode, plan_check=not self.ardupilot)
+        if refusal is not None:
+            if not self.ardupilot:
+                name = MODE_NAMES[mode]
+                self.ap.say(Severity.CRITICAL, f"Switching to {name} is currently not available")
+            return Result.TEMPORARILY_REJECTED
+        if self.ardupilot:
+            self.ap.copter_mode = custom
+        return Result.ACCEPTED
+
     def _set_interval(self, link: Link, msg_id: int, interval_us: float) -> int:
         name = MSG_NAMES.get(msg_id)
-        if name is None or name not in BUILDERS:
-            return Result.UNSUPPORTED
+        if name is None or name not in BUILDERS:  # an id it does not know
+            if self.ardupilot:
+                self.ap.say(Severity.INFO, f"No ap_message for mavlink id ({msg_id})")
+                return Result.DENIED
+            return Result.FAILED
         if interval_us < 0:
             link.rates_hz[name] = 0.0
         elif interval_us == 0:
@@ -279,7 +348,9 @@ class VehicleProtocol:
                 link,
                 "AUTOPILOT_VERSION",
                 capabilities=ardupilot_tables.CAPABILITIES if self.ardupilot else CAPABILITIES,
-                flight_sw_version=(1 << 24) | (15 << 16),
+                flight_sw_version=(
+                    ardupilot_tables.FLIGHT_SW_VERSION if self.ardupilot else (1 << 24) | (15 << 16)
+                ),
                 middleware_sw_version=0,
                 os_sw_version=0,
                 board_version=0,
@@ -313,15 +384,16 @@ class VehicleProtocol:
 
     def _on_param_list(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
         if self.ardupilot:
-            return [self._ap_param_value(link, name) for name in _AP_NAMES]
+            return [self._ap_param_value(link, name) for name in self.ap_names]
         return [self._param_value(link, name) for name in PARAMS]
 
     def _on_param_read(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
         name = _param_name(msg.param_id)
         if self.ardupilot:
+            names = self.ap_names
             if msg.param_index >= 0:
-                name = _AP_NAMES[msg.param_index] if msg.param_index < len(_AP_NAMES) else ""
-            return [self._ap_param_value(link, name)] if name in _AP_NAMES else []
+                name = names[msg.param_index] if msg.param_index < len(names) else ""
+            return [self._ap_param_value(link, name)] if name in names else []
         if msg.param_index >= 0:
             names = list(PARAMS)
             name = names[msg.param_index] if msg.param_index < len(names) else ""
@@ -343,35 +415,47 @@ class VehicleProtocol:
             self.ap.params[name] = value
         return [self._param_value(link, name)]
 
-    def _ap_param_value(self, link: Link, name: str) -> bytes:
-        """An ArduPilot parameter: its value in its own units, C-cast to the float field."""
-        if name in ardupilot_tables.STREAM_PARAMS:
-            group = ardupilot_tables.STREAM_PARAMS[name]
-            first = ardupilot_tables.STREAM_GROUPS[group][0]
-            value, kind = link.rates_hz.get(first, 0.0), ardupilot_tables.INT16
-        else:
-            alias = ardupilot_tables.PARAMS[name]
-            value, kind = alias.to_wire(self.ap.params[alias.internal]), alias.kind
+    def _ap_wire(self, name: str) -> tuple[float, int]:
+        """An ArduPilot parameter's value in its own units, and its storage type."""
+        if name in self.stream_params:
+            return self.stream_params[name], ardupilot_tables.INT16
+        alias = ardupilot_tables.PARAMS[name]
+        value = alias.to_wire(self.ap.params[alias.internal])
+        if alias.kind != ardupilot_tables.REAL32:
+            value = float(round(value))
+        return value, alias.kind
+
+    def _ap_param_value(self, link: Link, name: str, *, echo: bool = False) -> bytes:
+        """An ArduPilot parameter: its storage type, and its value as a plain float. The echo
+        of a PARAM_SET carries index 65535, and type REAL32 when the parameter is still at its
+        default and was never stored, as ArduPilot's does."""
+        value, kind = self._ap_wire(name)
+        if echo and name not in self.ap_saved:
+            kind = ardupilot_tables.REAL32
         return self._pack(
             link,
             "PARAM_VALUE",
             param_id=name.encode(),
             param_value=float(value),
             param_type=kind,
-            param_count=len(_AP_NAMES),
-            param_index=_AP_NAMES.index(name),
+            param_count=len(self.ap_names),
+            param_index=ardupilot_tables.SET_ECHO_INDEX if echo else self.ap_names.index(name),
         )
 
     def _ap_param_set(self, link: Link, name: str, value: float) -> list[bytes]:
-        if name not in _AP_NAMES or not math.isfinite(value):
+        """Stored at once; a MAVn_* rate takes effect only at the next boot, as ArduPilot's."""
+        if name not in self.ap_names or not math.isfinite(value):
             return []
-        if name in ardupilot_tables.STREAM_PARAMS:
-            for each in self.links.values():
-                self._set_group(each, ardupilot_tables.STREAM_PARAMS[name], value)
+        before, kind = self._ap_wire(name)
+        stored = float(round(value)) if kind != ardupilot_tables.REAL32 else value
+        if stored != before:
+            self.ap_saved.add(name)
+        if name in self.stream_params:
+            self.stream_params[name] = float(round(value))
         else:
             alias = ardupilot_tables.PARAMS[name]
             self.ap.params[alias.internal] = alias.to_internal(value)
-        return [self._ap_param_value(link, name)]
+        return [self._ap_param_value(link, name, echo=True)]
 
     def _set_group(self, link: Link, group: int, rate_hz: float) -> None:
         groups = ardupilot_tables.STREAM_GROUPS
@@ -383,13 +467,23 @@ class VehicleProtocol:
     def _on_request_data_stream(
         self, link: Link, addr: Addr, msg: Any, wall_s: float
     ) -> list[bytes]:
+        """ArduPilot sets the group's rate on this link and keeps it in its MAVn_* parameter."""
+        if not self.ardupilot:
+            return []
         rate = float(msg.req_message_rate) if msg.start_stop else 0.0
-        self._set_group(link, int(msg.req_stream_id), rate)
+        group = int(msg.req_stream_id)
+        self._set_group(link, group, rate)
+        for suffix, each in ardupilot_tables.STREAM_SUFFIXES.items():
+            if group in (each, ardupilot_tables.ALL_STREAMS):
+                self.stream_params[ardupilot_tables.stream_param(link.number, suffix)] = rate
         return []
 
     def _on_set_mode(self, link: Link, addr: Addr, msg: Any, wall_s: float) -> list[bytes]:
         custom = int(msg.custom_mode)
-        mode = self._decode_mode(custom, 0) if self.ardupilot else mode_from_custom(custom)
+        if self.ardupilot:
+            self._set_mode(custom, 0)
+            return []
+        mode = mode_from_custom(custom)
         if mode is not None:
             self.ap.set_mode(mode)
         return []
@@ -452,22 +546,44 @@ class VehicleProtocol:
         retries = self.store.tick(wall_s)
         texts, self.ap.texts = self.ap.texts, []
         reached, self.ap.reached = self.ap.reached, []
+        chunks = [chunk for severity, text in texts for chunk in self._chunks(severity, text)]
+        home = self.ardupilot and self.ap.home_changed  # ArduPilot says when home is set
+        self.ap.home_changed = False
         for link in self.links.values():
             for s in retries:
                 out.append((link.name, self._pack(link, s.name, **s.fields)))
-            for severity, text in texts:
+            for severity, text_id, seq, chunk in chunks:
                 out.append(
                     (
                         link.name,
                         self._pack(
-                            link, "STATUSTEXT", severity=int(severity), text=text.encode()[:50]
+                            link,
+                            "STATUSTEXT",
+                            severity=severity,
+                            text=chunk,
+                            id=text_id,
+                            chunk_seq=seq,
                         ),
                     )
                 )
             for seq in reached:
                 out.append((link.name, self._pack(link, "MISSION_ITEM_REACHED", seq=seq)))
+            if home:
+                out.append((link.name, home_position(self, link)))
             out += [(link.name, payload) for payload in self._streams(link, wall_s)]
         return out
+
+    def _chunks(self, severity: Severity, text: str) -> list[tuple[int, int, int, bytes]]:
+        """STATUSTEXT pieces: (severity, id, chunk_seq, text); id 0 for a text that fits."""
+        raw = text.encode()
+        if len(raw) <= STATUSTEXT_CHUNK:
+            return [(int(severity), 0, 0, raw)]
+        self.text_id = self.text_id % 0xFFFF + 1
+        pieces = range(0, len(raw), STATUSTEXT_CHUNK)
+        return [
+            (int(severity), self.text_id, k, raw[i : i + STATUSTEXT_CHUNK])
+            for k, i in enumerate(pieces)
+        ]
 
     def _check_link(self, wall_s: float) -> None:
         if self.last_gcs_wall_s is None:
@@ -491,9 +607,6 @@ class VehicleProtocol:
                 link.next_due_wall_s[name] = wall_s + 1.0 / self.max_stream_wall_hz
             out.append(BUILDERS[name](self, link))
         return out
-
-
-_AP_NAMES = [*ardupilot_tables.PARAMS, *ardupilot_tables.STREAM_PARAMS]
 
 
 def _wire_item(msg: Any, x: int, y: int) -> WireItem:

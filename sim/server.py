@@ -120,6 +120,7 @@ class Simulation:
                     "gcs",
                     (self.ports.host, self.ports.gcs_remote),
                     dict(quiet if ardupilot else NORMAL_RATES_HZ),
+                    number=2,
                 ),
             ]
             proto = VehicleProtocol(ap, 1 + i, links, max_stream_wall_hz=max_stream_wall_hz)

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from pymavlink.dialects.v20 import common as mavlink
 
 from sim import ardupilot as ardupilot_tables
-from sim.autopilot import Firmware, LandedState
-from sim.px4 import FlightMode, custom_mode
+from sim.autopilot import LandedState
+from sim.px4 import BASE_MODE, FlightMode, custom_mode
 
 if TYPE_CHECKING:
     from sim.protocol import Link, VehicleProtocol
@@ -49,26 +49,18 @@ def _latlon_alt(v: VehicleProtocol) -> tuple[int, int, float]:
 
 def _heartbeat(v: VehicleProtocol, link: Link) -> bytes:
     ap = v.ap
-    base = 1 | 16 | 8  # custom mode, stabilize, guided
-    if ap.mode in (
-        FlightMode.MISSION,
-        FlightMode.RETURN,
-        FlightMode.LAND,
-        FlightMode.TAKEOFF,
-        FlightMode.HOLD,
-    ):
-        base |= 4
+    ardupilot = ap.ardupilot
+    base = ardupilot_tables.BASE_MODE if ardupilot else BASE_MODE[ap.mode]
     if ap.armed:
         base |= 128
     status = 4 if ap.armed else 3
-    ardupilot = ap.firmware is Firmware.ARDUPILOT
     return v._pack(
         link,
         "HEARTBEAT",
         type=MAV_TYPE_QUADROTOR,
         autopilot=ardupilot_tables.MAV_AUTOPILOT_ARDUPILOTMEGA if ardupilot else MAV_AUTOPILOT_PX4,
         base_mode=base,
-        custom_mode=int(ardupilot_tables.ENCODE[ap.mode]) if ardupilot else custom_mode(ap.mode),
+        custom_mode=ap.wire_copter_mode if ardupilot else custom_mode(ap.mode),
         system_status=status,
         mavlink_version=3,
     )
@@ -195,8 +187,10 @@ def _attitude(v: VehicleProtocol, link: Link) -> bytes:
     )
 
 
-def _home_position(v: VehicleProtocol, link: Link) -> bytes:
+def home_position(v: VehicleProtocol, link: Link) -> bytes:
+    """HOME_POSITION; ArduPilot leaves its attitude quaternion NaN."""
     h = v.ap.home
+    nan = float("nan")
     return v._pack(
         link,
         "HOME_POSITION",
@@ -206,7 +200,7 @@ def _home_position(v: VehicleProtocol, link: Link) -> bytes:
         x=0.0,
         y=0.0,
         z=0.0,
-        q=[1.0, 0.0, 0.0, 0.0],
+        q=[nan] * 4 if v.ap.ardupilot else [1.0, 0.0, 0.0, 0.0],
         approach_x=0.0,
         approach_y=0.0,
         approach_z=0.0,
@@ -236,8 +230,24 @@ def _vfr_hud(v: VehicleProtocol, link: Link) -> bytes:
 
 
 def mission_current(v: VehicleProtocol, link: Link) -> bytes:
-    items = v.store.items[0]
-    return v._pack(link, "MISSION_CURRENT", seq=v.store.current_seq, total=len(items))
+    """MISSION_CURRENT as each autopilot fills it: ArduPilot counts items without home (0 when
+    there are none) and says 0 for "not in a mission mode"; PX4 counts them all (65535 when
+    there are none) and says 2 ("suspended")."""
+    ap = v.ap
+    count = len(v.store.items[0])
+    in_mission = ap.mode is FlightMode.MISSION
+    if ap.ardupilot:
+        total, mode = max(count - 1, 0), int(in_mission)
+    else:
+        total, mode = (count if count else 0xFFFF), (1 if in_mission else 2)
+    return v._pack(
+        link,
+        "MISSION_CURRENT",
+        seq=v.store.current_seq,
+        total=total,
+        mission_state=int(ap.mission_state),
+        mission_mode=mode,
+    )
 
 
 def _timesync(v: VehicleProtocol, link: Link) -> bytes:
@@ -252,7 +262,7 @@ BUILDERS: dict[str, Callable[[VehicleProtocol, Link], bytes]] = {
     "GLOBAL_POSITION_INT": _global_position_int,
     "LOCAL_POSITION_NED": _local_position_ned,
     "ATTITUDE": _attitude,
-    "HOME_POSITION": _home_position,
+    "HOME_POSITION": home_position,
     "EXTENDED_SYS_STATE": _extended_sys_state,
     "VFR_HUD": _vfr_hud,
     "MISSION_CURRENT": mission_current,

@@ -24,9 +24,12 @@ def make_ports(vehicles: int = 1) -> Ports:
 class Gcs:
     """A ground station talking to one vehicle; `recv` waits for a message or times out."""
 
-    def __init__(self, sock: UDPSocket, vehicle: tuple[str, int], sysid: int = 255) -> None:
+    def __init__(
+        self, sock: UDPSocket, vehicle: tuple[str, int], sysid: int = 255, target: int = 1
+    ) -> None:
         self.sock = sock
         self.vehicle = vehicle
+        self.target = target  # the vehicle's system id
         self.mav = mavlink.MAVLink(None, srcSystem=sysid, srcComponent=190)
         self.mav.robust_parsing = True
         self.pending: list[Any] = []
@@ -70,7 +73,7 @@ class Gcs:
         self.pending.clear()
         await self.send(
             "PARAM_REQUEST_READ",
-            target_system=1,
+            target_system=self.target,
             target_component=1,
             param_id=name.encode(),
             param_index=-1,
@@ -82,7 +85,7 @@ class Gcs:
         """PARAM_SET; the value the vehicle echoes back."""
         await self.send(
             "PARAM_SET",
-            target_system=1,
+            target_system=self.target,
             target_component=1,
             param_id=name.encode(),
             param_value=value,
@@ -95,7 +98,7 @@ class Gcs:
         p = list(params) + [0.0] * (7 - len(params))
         await self.send(
             "COMMAND_LONG",
-            target_system=1,
+            target_system=self.target,
             target_component=1,
             command=command,
             confirmation=0,
@@ -122,3 +125,24 @@ async def open_gcs(sim: Simulation, link: str = "api", index: int = 0) -> Gcs:
 
 def scenario(**kw: Any) -> Scenario:
     return Scenario(**kw)
+
+
+async def open_real(url: str, timeout_s: float = 120.0) -> Gcs:
+    """A ground station on a real SITL's MAVSDK-form URL (udpin://HOST:PORT): bind the port it
+    sends to, and learn its address and system id from its first heartbeat."""
+    host, port = url.removeprefix("udpin://").rsplit(":", 1)
+    sock = await anyio.create_udp_socket(
+        family=socket.AF_INET, local_host=host, local_port=int(port)
+    )
+    gcs = Gcs(sock, ("127.0.0.1", 0))
+    try:
+        with anyio.fail_after(timeout_s):
+            while True:
+                data, addr = await sock.receive()
+                for msg in gcs.mav.parse_buffer(data) or []:
+                    if msg.get_type() == "HEARTBEAT" and msg.get_srcComponent() == 1:
+                        gcs.vehicle, gcs.target = addr, msg.get_srcSystem()
+                        return gcs
+    except BaseException:
+        await sock.aclose()
+        raise

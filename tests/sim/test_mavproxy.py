@@ -7,6 +7,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+from sim.px4 import PARAMS
 from sim.scenario import Scenario
 from sim.server import Simulation
 from tests.sim.client import make_ports
@@ -38,7 +39,7 @@ async def test_mavproxy_sees_the_vehicle_its_mode_and_all_parameters(tmp_path):
             )
             try:
                 for _ in range(300):  # at most a minute
-                    if "Received 23 parameters" in log.read_text():
+                    if f"Received {len(PARAMS)} parameters" in log.read_text():
                         break
                     await anyio.sleep(0.2)
             finally:
@@ -48,6 +49,6 @@ async def test_mavproxy_sees_the_vehicle_its_mode_and_all_parameters(tmp_path):
     text = log.read_text()
     assert "Detected vehicle 1:1" in text
     assert "Mode LOITER" in text  # PX4's AUTO.LOITER, named as MAVProxy names it
-    assert "Received 23 parameters" in text
+    assert f"Received {len(PARAMS)} parameters" in text
     assert "fence breach" not in text
     assert sim.vehicles[0].proto.last_gcs_wall_s is not None  # its heartbeats reached us

@@ -1,6 +1,7 @@
 """Scenario files and the `patrol sim` command."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -89,9 +90,8 @@ def test_bad_scenario_exits_2_with_one_line(tmp_path):
 
 
 def test_patrol_sim_prints_where_to_connect_and_stops_cleanly_on_ctrl_c():
-    # ports are PX4 SITL's; run on a fresh loopback range via a scenario-free default
     proc = subprocess.Popen(
-        [*_patrol(), "sim", "--speedup", "5", "--vehicles", "2"],
+        [*_patrol(), "sim", "--speedup", "5", "--vehicles", "2", "--free-ports"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -103,8 +103,9 @@ def test_patrol_sim_prints_where_to_connect_and_stops_cleanly_on_ctrl_c():
         assert proc.stdout is not None
         while time.monotonic() < deadline and not any("Ctrl-C" in ln for ln in lines):
             lines.append(proc.stdout.readline())
-        assert any("udpin://0.0.0.0:14540" in ln for ln in lines)
-        assert any("udpin://0.0.0.0:14541" in ln for ln in lines)
+        urls = [int(u) for ln in lines for u in re.findall(r"udpin://0\.0\.0\.0:(\d+)", ln)]
+        assert len(urls) == 2
+        assert urls[1] == urls[0] + 1  # vehicle i on the API port base + i
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
     finally:
