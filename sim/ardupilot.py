@@ -137,6 +137,8 @@ PARAMS: dict[str, Alias] = {
     "DISARM_DELAY": _alias("COM_DISARM_PRFLT", INT8),
     "MAV_SYSID": _alias("MAV_SYS_ID", INT16),
     "MAV_GCS_SYSID": _alias("MAV_GCS_SYSID", INT16),
+    "RALLY_LIMIT_KM": _alias("RALLY_LIMIT_KM"),
+    "RALLY_INCL_HOME": _alias("RALLY_INCL_HOME", INT8),
 }
 
 #: The autopilot's parameters as the real ArduCopter's defaults (and copter.parm) set them.
@@ -159,6 +161,8 @@ DEFAULTS: dict[str, float] = {
     "MPC_LAND_SPEED": 0.5,
     "COM_DISARM_PRFLT": 10.0,
     "MAV_GCS_SYSID": 255.0,
+    "RALLY_LIMIT_KM": 0.3,
+    "RALLY_INCL_HOME": 1.0,
 }
 
 #: FENCE_TYPE bits.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import signal
 import sqlite3
 import subprocess
@@ -23,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from geofence.frames import LatLon, LocalFrame
-from sim.sitl import Firmware, Sitl, missing, start
+from sim.sitl import Firmware, Sitl, start
+from tests.sitl_support import require_sitl
 
-REQUIRE_ENV = "PATROL_REQUIRE_SITL"
 #: Faster than real time, within what the link-loss failsafes allow: MAVSDK sends one heartbeat
 #: a wall second, and both autopilots are told to return after 10 s (their clock) without one.
 SPEEDUP = 4.0
@@ -41,19 +40,9 @@ FIRMWARES = [
 ]
 
 
-def require(firmware: Firmware) -> None:
-    """Skip with one line saying where the binary goes; fail instead in CI."""
-    reason = missing(firmware)
-    if reason is None:
-        return
-    if os.environ.get(REQUIRE_ENV):
-        pytest.fail(f"{REQUIRE_ENV} is set and {reason}")
-    pytest.skip(reason)
-
-
 @contextlib.contextmanager
 def vehicle(firmware: Firmware, **params: float) -> Iterator[Sitl]:
-    require(firmware)
+    require_sitl(firmware)
     with start(firmware, speedup=SPEEDUP, params=AIRFRAME[firmware] | params) as sitl:
         yield sitl
 
