@@ -54,8 +54,13 @@ class Setting:
     value: float
     meaning: str
     absent: str = ""  # why a vehicle may lack it, and what to do
+    #: a bitmask of which only these bits are cleared (`value` unused): the pilot's other
+    #: choices in it are kept
+    clear_bits: int = 0
 
-    def on_vehicle(self, name: ParamName) -> float:
+    def on_vehicle(self, name: ParamName, current: float = 0.0) -> float:
+        if self.clear_bits:
+            return float(int(current) & ~self.clear_bits)
         value = self.value * name.per_unit
         return float(round(value)) if name.kind is ParamKind.INT else value
 
@@ -99,6 +104,7 @@ class AutopilotProfile:
     commanded: Mapping[FlightMode, int]
     failsafes: tuple[Setting, ...]
     return_alt: Callable[[float], Setting]
+    route: tuple[Setting, ...]  # how a return flies
     fence: Callable[[float], tuple[Setting, ...]]  # from the ceiling above home, metres
     gcs_sysid: tuple[ParamName, ...]  # the ground station whose heartbeat the link-loss
     # failsafe watches (empty: any ground station)
@@ -108,6 +114,8 @@ class AutopilotProfile:
     #: start a mission with MAV_CMD_MISSION_START (ArduCopter: it also lets AUTO take off
     #: from the ground) rather than by switching to the mission mode
     mission_start_command: bool
+    #: parameters of which at least one must be above 0 for a failsafe to work, and why
+    thresholds: tuple[tuple[tuple[str, ...], str], ...] = ()
 
     def mode(self, custom_mode: int) -> tuple[FlightMode, str]:
         return self.modes.get(custom_mode, (FlightMode.UNKNOWN, f"mode {custom_mode}"))
@@ -116,7 +124,12 @@ class AutopilotProfile:
         self, alt_rel_m: float, ceiling_rel_m: float, gcs_sysid: int
     ) -> tuple[Setting, ...]:
         """Everything preflight sets and reads back, in order."""
-        out = (*self.failsafes, self.return_alt(alt_rel_m), *self.fence(ceiling_rel_m))
+        out = (
+            *self.failsafes,
+            self.return_alt(alt_rel_m),
+            *self.route,
+            *self.fence(ceiling_rel_m),
+        )
         if self.gcs_sysid:
             out = (
                 *out,
@@ -178,12 +191,21 @@ PX4 = AutopilotProfile(
     failsafes=(
         Setting((_p("GF_ACTION"),), 3, "fence breach: return"),
         Setting((_p("NAV_DLL_ACT"),), 2, "ground-station link lost: return"),
+        Setting(
+            (_p("COM_DLL_EXCEPT"),),
+            0,
+            "no exemption for missions or hold from the link-loss failsafe",
+            clear_bits=0b011,
+        ),
         Setting((_p("COM_DL_LOSS_T"),), 10, "link-loss timeout, seconds"),
         Setting((_p("COM_LOW_BAT_ACT"),), 3, "critical battery: return, emergency: land"),
     ),
     return_alt=lambda alt_rel_m: Setting(
         (_p("RTL_RETURN_ALT", ParamKind.FLOAT),), alt_rel_m, "return altitude, m"
     ),
+    # a return flies straight to the nearest of home and the rally points (what the planner
+    # checked), not along the mission or to a mission landing
+    route=(Setting((_p("RTL_TYPE"),), 0, "return straight to the nearest safe point"),),
     fence=lambda ceiling_m: (
         Setting((_p("GF_MAX_VER_DIST", ParamKind.FLOAT),), ceiling_m, "fence ceiling, m"),
     ),
@@ -245,6 +267,12 @@ ARDUPILOT = AutopilotProfile(
         Setting((_p("RALLY_LIMIT_KM", ParamKind.FLOAT),), 0, "rally points at any distance"),
         Setting((_p("RALLY_INCL_HOME"),), 1, "home counts as a rally point"),
         Setting((_p("FS_GCS_ENABLE"),), 1, "ground-station link lost: RTL"),
+        Setting(
+            (_p("FS_OPTIONS"),),
+            0,
+            "no carrying on with the mission when the ground-station link is lost",
+            clear_bits=0b10,
+        ),
         Setting((_p("FS_GCS_TIMEOUT", ParamKind.FLOAT),), 10, "link-loss timeout, seconds"),
         Setting(
             (_p("BATT_FS_CRT_ACT"),),
@@ -257,6 +285,14 @@ ARDUPILOT = AutopilotProfile(
         (_p("RTL_ALT_M", ParamKind.FLOAT), _p("RTL_ALT", ParamKind.INT, 100.0)),
         alt_rel_m,
         "return altitude, m",
+    ),
+    route=(),
+    thresholds=(
+        (
+            ("BATT_CRT_VOLT", "BATT_CRT_MAH"),
+            "the critical-battery failsafe has no threshold, so it never fires: set "
+            "BATT_CRT_VOLT or BATT_CRT_MAH for this battery",
+        ),
     ),
     fence=lambda ceiling_m: (
         # altitude (1) and polygons (4); not the circle around home (2), which would cut a

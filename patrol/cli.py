@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import signal
 import sys
 from collections.abc import Callable
 from importlib import metadata
@@ -446,8 +447,14 @@ def exit_code_of(exc: BaseException) -> Exit:
     return Exit.BAD_INPUT  # PatrolError, a usage error, a port taken, a file gone mid-run
 
 
+def _terminated(signum: int, frame: object) -> NoReturn:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Console-script entry point: run the CLI, mapping errors to one line and an exit code."""
+    # SIGTERM as Ctrl-C wherever it comes (the flight's own handler takes over in flight)
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         code = cli(standalone_mode=False, _anyio_backend="asyncio")
     except BaseExceptionGroup as group:  # one error out of a task group: said as itself

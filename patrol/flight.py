@@ -132,6 +132,14 @@ async def _on_interrupt(
         )
         watch.say(f"{watch.label or 'vehicle'} left on its mission; it ends with a return")
         return
+    if not live.in_air:  # armed, not yet off the ground: a return would leave it armed there
+        log.event("disarm", "controller interrupted before take-off: disarming")
+        watch.say("interrupted before take-off: disarming")
+        try:
+            await vehicle.disarm()
+            return
+        except VehicleError as exc:  # it thinks it is flying after all: bring it back
+            log.event("disarm failed", str(exc))
     log.event("return", "controller interrupted: returning to launch")
     watch.say("interrupted: commanding return to launch")
     await vehicle.return_to_launch()

@@ -36,6 +36,7 @@ from mavsdk.plugins.mission_raw import MissionItem, MissionRaw, MissionRawResult
 from mavsdk.plugins.param import Param, ParamResult
 
 from geofence.errors import PatrolError
+from geofence.frames import LatLon
 from geofence.mavlink import MavItem
 from patrol import telemetry
 from patrol.autopilots import (
@@ -80,12 +81,15 @@ _CMD_SET_MESSAGE_INTERVAL, _CMD_REQUEST_MESSAGE = 511, 512
 
 def check_url(url: str) -> None:
     """A connection URL MAVSDK understands, or a one-line error saying what one looks like."""
+    example = (
+        "use e.g. udpin://0.0.0.0:14540, tcpout://192.168.1.10:5760 or serial:///dev/ttyUSB0:57600"
+    )
     if not url.startswith(URL_SCHEMES):
-        raise PatrolError(
-            f"--vehicle {url!r} is not a URL patrol can open; use e.g. "
-            "udpin://0.0.0.0:14540, tcpout://192.168.1.10:5760 or "
-            "serial:///dev/ttyUSB0:57600"
-        )
+        raise PatrolError(f"--vehicle {url!r} is not a URL patrol can open; {example}")
+    if not url.startswith("serial://"):
+        port = url.rpartition(":")[2]
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise PatrolError(f"--vehicle {url!r}: {port!r} is not a port (1 to 65535); {example}")
 
 
 def _to_mavsdk(item: MavItem, seq: int, kind: ItemKind, unused: float | None) -> MissionItem:
@@ -251,6 +255,7 @@ class MavsdkVehicle:
             battery_pct=live.battery_pct,
             armed=live.armed,
             in_air=live.in_air,
+            position=LatLon(live.lat_deg, live.lon_deg) if live.has_position else None,
         )
 
     # -- commands --------------------------------------------------------------------------

@@ -31,12 +31,15 @@ from patrol.autopilots import Setting
 from patrol.errors import PreflightError, ReadbackMismatchError, VehicleError
 from patrol.vehicle import ItemKind, Status, Vehicle, item_difference
 
-#: A vehicle further than this from the planned home is flying a plan made for somewhere else.
-HOME_DRIFT_WARN_M = 50.0
+#: A vehicle standing further than this from the planned home would fly a plan made for
+#: somewhere else: autopilots take their home where they arm, and the planner checked every
+#: return from the planned home.
+HOME_DRIFT_LIMIT_M = 50.0
 MIN_SATELLITES = 6
 #: How long a vehicle just switched on may take to get its fix and home.
 READY_TIMEOUT_S = 90.0
 READY_POLL_S = 1.0
+BATTERY_WAIT_S = 10.0
 _MISSION_TYPE = {ItemKind.MISSION: 0, ItemKind.FENCE: 1, ItemKind.RALLY: 2}
 
 
@@ -78,6 +81,10 @@ async def preflight(
             raise
         except VehicleError as exc:
             raise _fail(report, "failsafes", str(exc)) from exc
+    for names, why in vehicle.profile.thresholds:
+        values = [await vehicle.get_param(name) for name in names]
+        if not any(v is not None and v > 0 for v in values):
+            raise _fail(report, "failsafes", why)
     report(CheckResult("failsafes", True, ", ".join(applied)))
     _battery_check(status, battery_needed_pct, reserve_pct, report)
     await _transfer(vehicle, ItemKind.FENCE, fence_items(mission.fence), report)
@@ -106,6 +113,12 @@ async def _ready(vehicle: Vehicle, timeout_s: float, report: Report) -> Status:
         await anyio.sleep(READY_POLL_S)
         waited_s += READY_POLL_S
         status = await vehicle.status()
+    # the battery's first report may come a little after the fix (PX4)
+    battery_until_s = waited_s + BATTERY_WAIT_S
+    while not math.isfinite(status.battery_pct) and waited_s < battery_until_s:
+        await anyio.sleep(READY_POLL_S)
+        waited_s += READY_POLL_S
+        status = await vehicle.status()
     return status
 
 
@@ -115,7 +128,7 @@ async def _apply(vehicle: Vehicle, setting: Setting, report: Report) -> str:
         before = await vehicle.get_param(name.name)
         if before is None:
             continue
-        wanted = setting.on_vehicle(name)
+        wanted = setting.on_vehicle(name, before)
         if not math.isclose(before, wanted, rel_tol=1e-6, abs_tol=1e-3):
             await vehicle.set_param(name.name, wanted, name.kind)
         value = await vehicle.get_param(name.name)
@@ -127,7 +140,8 @@ async def _apply(vehicle: Vehicle, setting: Setting, report: Report) -> str:
                 if value is not None
                 else f"{name.name} vanished after it was set ({setting.meaning})",
             )
-        return f"{name.name}={wanted:g} ({setting.meaning})"
+        shown = f"{int(wanted):#b}" if setting.clear_bits else f"{wanted:g}"
+        return f"{name.name}={shown} ({setting.meaning})"
     names = " or ".join(n.name for n in setting.names)
     hint = f"; {setting.absent}" if setting.absent else ""
     raise _fail(
@@ -163,13 +177,23 @@ def _ground_checks(status: Status, mission: Mission, report: Report) -> None:
             f"{-local.clearance_m(0.0, 0.0):.0f} m outside the mission's fence; the "
             "autopilot would refuse to arm: take off from inside the patrolled zone",
         )
-    drift_m = ground_distance_m(home.latlon, mission.home.latlon)
-    note = f", {drift_m:.0f} m from the planned home" if drift_m > HOME_DRIFT_WARN_M else ""
+    stands = status.position or home.latlon  # where the autopilot will take home on arming
+    drift_m = ground_distance_m(stands, mission.home.latlon)
+    if drift_m > HOME_DRIFT_LIMIT_M:
+        raise _fail(
+            report,
+            "home in fence",
+            f"the vehicle stands {drift_m:.0f} m from the planned home "
+            f"({mission.home.lat_deg:.6f}, {mission.home.lon_deg:.6f}); it takes its home where "
+            "it arms, and the plan's returns were checked from the planned home: carry it "
+            "there, or plan from where it stands",
+        )
     report(
         CheckResult(
             "home in fence",
             True,
-            f"{home.lat_deg:.6f}, {home.lon_deg:.6f}, {local.clearance_m(0, 0):.0f} m inside{note}",
+            f"{home.lat_deg:.6f}, {home.lon_deg:.6f}, {local.clearance_m(0, 0):.0f} m inside, "
+            f"the vehicle {drift_m:.0f} m from the planned home",
         )
     )
 

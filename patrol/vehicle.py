@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
-from geofence.frames import GeoPoint
+from geofence.frames import GeoPoint, LatLon
 from geofence.mavlink import MavItem
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ class Status:
     battery_pct: float
     armed: bool
     in_air: bool
+    position: LatLon | None = None  # where it stands (its home moves there when it arms)
 
 
 class Vehicle(Protocol):
@@ -190,6 +191,10 @@ class FlyingVehicle(Vehicle, Protocol):
     async def hold(self) -> None: ...
 
     async def land(self) -> None: ...
+
+    async def disarm(self) -> None:
+        """On the ground only (an autopilot refuses to disarm a flying vehicle)."""
+        ...
 
 
 class Connect(Protocol):

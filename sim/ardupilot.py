@@ -138,6 +138,8 @@ PARAMS: dict[str, Alias] = {
     "MAV_SYSID": _alias("MAV_SYS_ID", INT16),
     "MAV_GCS_SYSID": _alias("MAV_GCS_SYSID", INT16),
     "RALLY_LIMIT_KM": _alias("RALLY_LIMIT_KM"),
+    "FS_OPTIONS": _alias("FS_OPTIONS", INT32),
+    "BATT_CRT_MAH": _alias("BATT_CRT_MAH"),
     "RALLY_INCL_HOME": _alias("RALLY_INCL_HOME", INT8),
 }
 
@@ -162,6 +164,8 @@ DEFAULTS: dict[str, float] = {
     "COM_DISARM_PRFLT": 10.0,
     "MAV_GCS_SYSID": 255.0,
     "RALLY_LIMIT_KM": 0.3,
+    "FS_OPTIONS": 16.0,
+    "BATT_CRT_MAH": 0.0,  # continue in pilot-flown modes on a GCS failsafe
     "RALLY_INCL_HOME": 1.0,
 }
 

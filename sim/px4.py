@@ -144,6 +144,8 @@ PARAMS: dict[str, ParamSpec] = {
     "COM_DISARM_PRFLT": ParamSpec(10.0, ParamType.REAL32),  # armed and idle on the ground
     "SYS_AUTOSTART": ParamSpec(10040, ParamType.INT32),  # SIH quadrotor X
     "MAV_SYS_ID": ParamSpec(1, ParamType.INT32),
+    "RTL_TYPE": ParamSpec(0, ParamType.INT32),  # 0: straight to the nearest of home and rally
+    "COM_DLL_EXCEPT": ParamSpec(0, ParamType.INT32),  # modes exempt from the link-loss failsafe
 }
 
 #: Messages per second on the API link (PX4 "onboard" mode) for the streams the simulator sends.

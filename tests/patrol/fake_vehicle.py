@@ -112,6 +112,9 @@ class FakeVehicle:
     async def return_to_launch(self) -> None:
         self._command("return_to_launch")
 
+    async def disarm(self) -> None:
+        self._command("disarm")
+
     # ---- the world -------------------------------------------------------------------------
 
     @property
@@ -130,6 +133,8 @@ class FakeVehicle:
             self.set_mode(FlightMode.HOLD)
         elif name == "land":
             self.set_mode(FlightMode.LAND)
+        elif name == "disarm":
+            self.armed = self.in_air  # refused in the air, as an autopilot does
         else:
             self.set_mode(FlightMode.RETURN)
 

@@ -150,3 +150,38 @@ async def test_a_mission_without_rally_points_gets_home_as_its_one(tmp_path):
         round(mission.home.lon_deg * 1e7),
     )
     assert ap.params["RTL_RETURN_ALT"] == pytest.approx(40.0)  # returns at the patrol altitude
+
+
+async def test_a_vehicle_far_from_the_planned_home_is_refused_before_anything_is_sent():
+    """Inside the zone but 200 m from where the plan starts: the autopilot would take its home
+    there on arming, and every return the planner checked starts from the planned home."""
+    aside = GeoPoint(DEFAULT_HOME.lat_deg + 0.0018, DEFAULT_HOME.lon_deg, DEFAULT_HOME.alt_amsl_m)
+    scenario = replace(Scenario(speedup=10.0), vehicles=(VehicleSpec(home=aside),))
+    result, sim = await _check(scenario)
+    assert isinstance(result.exception, PreflightError)
+    assert "m from the planned home" in str(result.exception)
+    assert "carry it there, or plan from where it stands" in str(result.exception)
+    assert all(not items for items in sim.vehicles[0].ap.store.items.values())
+
+
+@pytest.mark.parametrize("firmware", [Firmware.PX4, Firmware.ARDUPILOT])
+async def test_failsafe_exemptions_are_cleared_and_other_bits_kept(firmware):
+    """PX4's COM_DLL_EXCEPT and ArduPilot's FS_OPTIONS can exempt a mission from the link-loss
+    failsafe: those bits are cleared, the pilot's other choices in the mask are kept."""
+    name, before, after = (
+        ("COM_DLL_EXCEPT", 0b111, 0b100)
+        if firmware is Firmware.PX4
+        else ("FS_OPTIONS", 0b10010, 0b10000)
+    )
+    scenario = Scenario(speedup=10.0, autopilot=firmware)
+    ports = make_ports()
+    sim = Simulation(scenario, ports)
+    sim.vehicles[0].ap.params[name] = float(before)
+    url = f"udpin://127.0.0.1:{ports.api_remote_base}"
+    async with anyio.create_task_group() as tg:
+        await tg.start(sim.serve)
+        result = await CliRunner().invoke(cli, ["check", SPEC, "--vehicle", url])
+        tg.cancel_scope.cancel()
+    assert result.exception is None, result.output
+    assert sim.vehicles[0].ap.params[name] == after
+    assert f"{name}={after:#b}" in result.output

@@ -31,7 +31,8 @@ SPEEDUP = 4.0
 PATROL = [sys.executable, "-m", "patrol"]
 #: Batteries that last a sortie, as a real airframe's would.
 AIRFRAME: dict[Firmware, dict[str, float]] = {
-    Firmware.ARDUPILOT: {"BATT_CAPACITY": 20000, "SIM_BATT_CAP_AH": 20},
+    # and a critical-battery threshold, which ArduPilot ships at 0 (a failsafe that never fires)
+    Firmware.ARDUPILOT: {"BATT_CAPACITY": 20000, "SIM_BATT_CAP_AH": 20, "BATT_CRT_MAH": 2000},
     Firmware.PX4: {"SIM_BAT_DRAIN": 3600},
 }
 FIRMWARES = [
