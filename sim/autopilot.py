@@ -150,6 +150,7 @@ class Autopilot:
         self.item_arrived_s: float | None = None
         self.jumps_done: dict[int, int] = {}
         self.return_phase = ReturnPhase.CLIMB
+        self.return_to = (0.0, 0.0)  # home, or the nearest rally point once a return starts
         self.landed_since_s: float | None = None
         self.idle_since_s: float | None = None
         self.gps_noise = [0.0, 0.0]
@@ -501,19 +502,31 @@ class Autopilot:
             else self.hold_xyz[2]
         )
         if self.return_phase is ReturnPhase.CLIMB:
+            self.return_to = self._nearest_safe_point()
             self.hold_xyz = (b.east_m, b.north_m, cruise_alt)
             if b.up_m >= cruise_alt - ALT_REACHED_M:
                 self.return_phase = ReturnPhase.CRUISE
             return Setpoint(b.east_m, b.north_m, cruise_alt, self.cruise_mps)
+        to_e, to_n = self.return_to
         if self.return_phase is ReturnPhase.CRUISE:
             if (
-                math.hypot(b.east_m, b.north_m) < self.params["NAV_ACC_RAD"]
+                math.hypot(b.east_m - to_e, b.north_m - to_n) < self.params["NAV_ACC_RAD"]
                 and b.ground_speed_mps < 1.0
             ):
                 self.return_phase = ReturnPhase.LAND
-            return Setpoint(0.0, 0.0, self.hold_xyz[2], self.params["MPC_XY_CRUISE"])
+            return Setpoint(to_e, to_n, self.hold_xyz[2], self.params["MPC_XY_CRUISE"])
         land = self._land_here()
-        return Setpoint(0.0, 0.0, 0.0, 2.0, vertical_mps=land.vertical_mps)
+        return Setpoint(to_e, to_n, 0.0, 2.0, vertical_mps=land.vertical_mps)
+
+    def _nearest_safe_point(self) -> tuple[float, float]:
+        """Where a return goes, as both real autopilots choose: straight to the nearest of home
+        and the rally points."""
+        b = self.body
+        points = [(0.0, 0.0)] + [
+            self.frame.geodetic2enu(it.lat_deg, it.lon_deg)
+            for it in self.store.items[MissionType.RALLY]
+        ]
+        return min(points, key=lambda p: math.hypot(p[0] - b.east_m, p[1] - b.north_m))
 
     def _auto_disarm(self) -> None:
         if not (self.body.on_ground and self._landing):

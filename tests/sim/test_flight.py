@@ -5,6 +5,7 @@ import math
 import pytest
 
 from sim.autopilot import LandedState
+from sim.mission_transfer import MissionType
 from sim.px4 import FlightMode
 from sim.scenario import Fault, FaultKind, Scenario
 from sim.server import Simulation
@@ -215,3 +216,31 @@ def test_link_drop_fault_window():
     assert v.link_down
     run(sim, 5.0)
     assert not v.link_down
+
+
+def test_a_return_goes_to_the_nearest_of_home_and_the_rally_points():
+    """As the real PX4 and ArduPilot do: straight to the nearest safe point, and land there."""
+    sim = sim_with()
+    ap = sim.vehicles[0].ap
+    rally = [item(0, 5100, 150, 0, 0.0, mission_type=MissionType.RALLY)]
+    assert upload(ap, rally, MissionType.RALLY) == 0
+    upload(ap, [item(0, 22, alt_m=20), item(1, 16, 180, 0), item(2, 93, 180, 0, p1=600)])
+    ap.arm()
+    ap.start_mission()
+    run(sim, 300, until=lambda: ap.body.east_m > 175)
+    ap.set_mode(FlightMode.RETURN)
+    run(sim, 300, until=lambda: not ap.armed)
+    assert not ap.armed
+    assert abs(ap.body.east_m - 150) < 3  # the rally point
+    assert abs(ap.body.north_m) < 3
+    # nearer home than the rally point: home
+    sim = sim_with()
+    ap = sim.vehicles[0].ap
+    upload(ap, rally, MissionType.RALLY)
+    upload(ap, [item(0, 22, alt_m=20), item(1, 16, -40, 0), item(2, 93, -40, 0, p1=600)])
+    ap.arm()
+    ap.start_mission()
+    run(sim, 300, until=lambda: ap.body.east_m < -35)
+    ap.set_mode(FlightMode.RETURN)
+    run(sim, 300, until=lambda: not ap.armed)
+    assert math.hypot(ap.body.east_m, ap.body.north_m) < 3
