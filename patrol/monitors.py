@@ -32,6 +32,9 @@ BRAKING_MPS2 = 5.0
 #: toward a turn, and a straight projection past a corner of a route flown at the margin
 #: would cry wolf at every corner (the filtered position already follows a drift at once).
 REACTION_S = 0.0
+#: Flying within this angle (its cosine) of the mission item it is flying to counts as heading
+#: for that item.
+TOWARD_COS = math.cos(math.radians(30.0))
 #: How far into the margin the vehicle may stray by tracking alone (corners cut inside the
 #: acceptance radius, gusts): the simulator's noise-free flights of the samples reach 2.9 m.
 MARGIN_TOLERANCE_M = 3.0
@@ -40,6 +43,10 @@ TOLERANCE_SIGMAS = 4.0
 #: A raw fix trips the monitor once it is deeper than the tracking tolerance plus this many
 #: sigmas of its own error (the backstop for a filter that is wrong).
 RAW_SIGMAS = 5.0
+
+
+#: Autopilots report the battery in whole per cent: a reading may be this much below the truth.
+BATTERY_STEP_PCT = 1.0
 
 
 class Action(Enum):
@@ -72,14 +79,29 @@ class FenceView:
 
 
 def fence_view(
-    fence: LocalFence, est: Estimate, raw_east_m: float, raw_north_m: float
+    fence: LocalFence,
+    est: Estimate,
+    raw_east_m: float,
+    raw_north_m: float,
+    target: tuple[float, float] | None = None,
 ) -> FenceView:
+    """`target` is the mission item the autopilot is flying to, when it is: heading for it,
+    the vehicle stops or turns there (a lane end planned at the margin), so the prediction
+    reaches no further than the item (the real PX4 brakes into a lane end at the margin)."""
     clearance = fence.clearance_m(est.east_m, est.north_m)
     speed = est.speed_mps
     stop_clearance = clearance
     closing = 0.0
     if speed > 0.5:
         ahead_m = est.next_look_m + speed * REACTION_S + speed * speed / (2 * BRAKING_MPS2)
+        if target is not None:
+            to_e, to_n = target[0] - est.east_m, target[1] - est.north_m
+            to_m = math.hypot(to_e, to_n)
+            heading_for_it = (to_e * est.vel_e_mps + to_n * est.vel_n_mps) > (
+                TOWARD_COS * to_m * speed
+            )
+            if heading_for_it:
+                ahead_m = min(ahead_m, to_m)
         stop_clearance = fence.clearance_m(
             est.east_m + est.vel_e_mps / speed * ahead_m,
             est.north_m + est.vel_n_mps / speed * ahead_m,
@@ -147,7 +169,7 @@ def energy_decision(
     if not math.isfinite(battery_pct) or not math.isfinite(distance_m):
         return None
     needed_pct = energy_needed_pct(model, distance_m, alt_rel_m, speed_mps)
-    if battery_pct < needed_pct:
+    if battery_pct + BATTERY_STEP_PCT <= needed_pct:
         return Decision(
             Action.RETURN,
             "energy",

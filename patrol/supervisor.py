@@ -73,6 +73,7 @@ MISSION_END_GRACE_S = 3.0
 AUTOPILOT_GRACE_S = 2.0
 
 _RETURNS = frozenset({MavCmd.NAV_RETURN_TO_LAUNCH, MavCmd.NAV_LAND})
+_POSITIONED = frozenset({MavCmd.NAV_WAYPOINT, MavCmd.NAV_LOITER_TIME, MavCmd.NAV_LAND})
 
 
 class Command(Enum):
@@ -170,6 +171,8 @@ class Setup:
     landings: tuple[tuple[str, float, float], ...]
     last_item: int
     returns: bool  # the mission's last item returns or lands
+    #: each mission item's position (east, north), None for items without one
+    targets: tuple[tuple[float, float] | None, ...] = ()
 
     @classmethod
     def for_mission(cls, mission: Mission, model: VehicleModel, margin_m: float) -> Setup:
@@ -187,6 +190,10 @@ class Setup:
             (("home", 0.0, 0.0), *rally),
             len(mission.items) - 1,
             mission.items[-1].command in _RETURNS,
+            tuple(
+                frame.geodetic2enu(i.x_lat_deg, i.y_lon_deg) if i.command in _POSITIONED else None
+                for i in mission.items
+            ),
         )
 
 
@@ -467,7 +474,10 @@ def _watch_fence(setup: Setup, s: State, obs: Observation, out: _Out) -> State:
         obs.t_s, east_m, north_m, tel.vel_e_mps, tel.vel_n_mps, estimate.fix_sigma_m(tel.h_acc_m)
     )
     est = estimate.update(s.estimate, fix)
-    view = fence_view(fence, est, east_m, north_m)
+    target = None
+    if tel.mode is FlightMode.MISSION and 0 <= tel.mission_current < len(setup.targets):
+        target = setup.targets[tel.mission_current]
+    view = fence_view(fence, est, east_m, north_m, target)
     s = replace(s, estimate=est, fence=view)
     decision = fence_decision(view, setup.margin_m)
     if decision is None:

@@ -13,7 +13,12 @@ from geofence.frames import LatLon, LocalFrame
 from missions.energy import VehicleModel
 from patrol import supervisor
 from patrol.ending import Ending
-from patrol.monitors import MARGIN_TOLERANCE_M, TOLERANCE_SIGMAS, energy_needed_pct
+from patrol.monitors import (
+    BATTERY_STEP_PCT,
+    MARGIN_TOLERANCE_M,
+    TOLERANCE_SIGMAS,
+    energy_needed_pct,
+)
 from patrol.pilot import PilotCommand
 from patrol.supervisor import (
     ESCALATE_AFTER_S,
@@ -155,7 +160,8 @@ def test_energy_counts_the_nearest_rally_point():
     rally_side = _telemetry(170.0, 170.0, battery_pct=(to_rally + to_home) / 2)
     steps = _run([(rally_side, (), False)])
     assert steps[0].state.goal.command is Command.RESUME  # the rally point is 28 m away
-    low = _telemetry(170.0, 170.0, battery_pct=to_rally - 0.1)
+    # below what getting to the rally point needs by more than a whole-per-cent reading's step
+    low = _telemetry(170.0, 170.0, battery_pct=to_rally - BATTERY_STEP_PCT - 0.1)
     assert "rally point 1" in _run([(low, (), False)])[0].state.goal.reason
 
 
