@@ -58,9 +58,10 @@ TRANSFER_PER_ITEM_S = 0.25
 TRANSFER_ATTEMPTS = 3
 COMMAND_TIMEOUT_S = 10.0
 PARAM_TIMEOUT_S = 10.0
-#: How long a commanded mode may take to show in the vehicle's heartbeat before it is sent
-#: again, and how long the autopilot may stay not ready for it (PX4 refuses a mission start for
-#: a few seconds after a new mission is uploaded, after first accepting it).
+#: How long a commanded mode may take to show in the vehicle's heartbeat (at most two
+#: heartbeats) before it is sent again, and how long the autopilot may stay not ready for it
+#: (PX4 refuses a mission start for a few seconds after a new mission is uploaded, after first
+#: accepting it).
 MODE_CONFIRM_S = 2.0
 MODE_READY_S = 20.0
 ARM_READY_S = 30.0  # how long the autopilot's own arming checks may take to pass
@@ -170,6 +171,7 @@ class MavsdkVehicle:
         self._direct = MavlinkDirect(system._system)
         self._subscriptions: list[Any] = []
         self._heartbeat = anyio.Event()  # set at each heartbeat, then replaced
+        self._beats = 0  # heartbeats heard
 
     async def wait_until(self, ready: Callable[[], bool]) -> None:
         """Wait until `ready()` holds, looking again at each heartbeat."""
@@ -193,6 +195,7 @@ class MavsdkVehicle:
                 telemetry.apply(live, self.profile, message.message_name, fields, now_s)
             del self.live.said[: -telemetry.SAID_KEPT]
             if message.message_name == "HEARTBEAT":
+                self._beats += 1
                 self._heartbeat.set()
                 self._heartbeat = anyio.Event()
 
@@ -290,6 +293,9 @@ class MavsdkVehicle:
             words = _MAV_RESULT.get(code, f"result {code}")
             raise CommandRejectedError(what, words + (f" ({'; '.join(said)})" if said else ""))
 
+    def _shown_or_passed(self, wanted: tuple[FlightMode, str], beats: int) -> bool:
+        return (self.live.mode, self.live.mode_name) == wanted or self._beats >= beats
+
     async def _set_mode(self, what: str, mode: FlightMode) -> None:
         """Command `mode` and wait until the vehicle reports it, sending it again while the
         autopilot accepts it without taking it (not ready yet) or refuses it for now."""
@@ -306,8 +312,9 @@ class MavsdkVehicle:
                 await send
             except CommandRejectedError as exc:
                 last = exc.result
+            # two heartbeats on (the first may have left before the change), then again
             with anyio.move_on_after(MODE_CONFIRM_S):
-                await self.wait_until(lambda: (self.live.mode, self.live.mode_name) == wanted)
+                await self.wait_until(partial(self._shown_or_passed, wanted, self._beats + 2))
             if (self.live.mode, self.live.mode_name) == wanted:
                 return
             if time.monotonic() >= deadline:

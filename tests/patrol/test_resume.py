@@ -61,6 +61,9 @@ async def test_resume_after_an_early_landing_flies_exactly_the_remaining_waypoin
         assert isinstance(first.exception, FlightAbortedError), first.output
         (first_log,) = list(tmp_path.glob("*.sqlite"))
         assert f"patrol fly --resume {first_log.stem}" in str(first.exception)
+        # it came down at the nearest safe point; the pilot carries it back to the pad
+        body = sim.vehicles[0].ap.body
+        body.east_m, body.north_m = 0.0, 0.0
         second = await CliRunner().invoke(cli, [*args, "--resume", first_log.stem])
         tg.cancel_scope.cancel()
     assert second.exception is None, second.output
@@ -74,8 +77,12 @@ async def test_resume_after_an_early_landing_flies_exactly_the_remaining_waypoin
     flown = [_item(i) for i in json.loads(meta2["mission"])["mission"]["items"]]
     next_item = max(c for *_rest, c in rows1)
     assert 2 < next_item < len(planned) - 1  # it did stop part-way
-    # exactly the remaining items, behind the take-off and speed that open a mission
-    assert flown == planned[:2] + planned[next_item:]
+    # exactly the remaining items, behind the take-off and speed that open a mission and the
+    # way back to where the vehicle left its leg
+    assert flown[:2] == planned[:2]
+    assert flown[len(flown) - (len(planned) - next_item) :] == planned[next_item:]
+    way_back = flown[2 : len(flown) - (len(planned) - next_item)]
+    assert all(item["command"] == MavCmd.NAV_WAYPOINT for item in way_back)
     assert sim.vehicles[0].ap.store.items[0][-1].command == MavCmd.NAV_RETURN_TO_LAUNCH
 
     frame = LocalFrame(plan_file(SPEC).missions[0].home.latlon)
