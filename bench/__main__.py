@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from bench import fly, plan, sim, station, supervise, vision
+from bench import fly, plan, sim, sitl, station, supervise, vision
 
 BENCHMARKS = {
     "fly": fly.main,
     "plan": plan.main,
     "sim": sim.main,
+    "sitl": sitl.main,
     "station": station.main,
     "supervise": supervise.main,
     "vision": vision.main,

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -32,7 +32,7 @@ import anyio
 
 from bench import sitl
 from bench.supervise import fly_supervised, percentile
-from geofence.mavlink import MavCmd, MavFrame, MavItem
+from geofence.mavlink import MavItem
 from missions import plan_file
 from missions.energy import VehicleModel
 from missions.mission import Mission
@@ -114,27 +114,6 @@ async def _controller_cpu(count: int, mission: Mission, model: VehicleModel) -> 
     return listening, flying
 
 
-def _waypoints(mission: Mission, count: int) -> tuple[MavItem, ...]:
-    home = mission.home
-    items = [mission.items[0], mission.items[1]]
-    for k in range(count):
-        items.append(
-            MavItem(
-                MavCmd.NAV_WAYPOINT,
-                MavFrame.GLOBAL_RELATIVE_ALT,
-                0.0,
-                0.0,
-                0.0,
-                None,
-                home.lat_deg + 1e-5 * (k % 50),
-                home.lon_deg + 1e-5 * (k // 50),
-                40.0,
-            )
-        )
-    items.append(mission.items[-1])
-    return tuple(items)
-
-
 async def _upload_s(vehicle: MavsdkVehicle, items: tuple[MavItem, ...]) -> float:
     start = time.perf_counter()
     await vehicle.upload(ItemKind.MISSION, items)
@@ -151,7 +130,7 @@ async def _uploads(mission: Mission) -> dict[int, float]:
     with _simulator(1):
         async with connect(_url(0), timeout_s=30.0) as vehicle:
             for count in (1, 50, 500):
-                times = [await _upload_s(vehicle, _waypoints(mission, count)) for _ in range(3)]
+                times = [await _upload_s(vehicle, sitl.waypoints(mission, count)) for _ in range(3)]
                 out[count] = min(times)
     return out
 
@@ -178,13 +157,7 @@ async def _main() -> None:
             f"({times[count] / base:.1f}x baseline; target for 500: <= 2000 ms)"
         )
     await _supervisor_timing(mission, model)
-    sitl.report(await sitl.figures(mission, partial(_waypoints, mission), _simulated))
-
-
-@contextlib.asynccontextmanager
-async def _simulated() -> AsyncIterator[str]:
-    with _simulator(1):
-        yield _url(0)
+    sitl.report(await sitl.figures(mission, partial(sitl.waypoints, mission), sitl.simulated))
 
 
 async def _loop_ticks_s(mission: Mission, model: VehicleModel) -> list[float]:

@@ -13,15 +13,22 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from functools import partial
+from pathlib import Path
 
 import anyio
 
-from geofence.mavlink import MavItem
+from geofence.mavlink import MavCmd, MavFrame, MavItem
+from missions import plan_file
 from missions.mission import Mission
 from patrol.mavsdk_vehicle import MavsdkVehicle, connect
 from patrol.preflight import CheckResult, preflight
 from patrol.vehicle import ItemKind, item_difference
+from sim.ports import local_ports
+from sim.scenario import Scenario
+from sim.server import Simulation
 from sim.sitl import Firmware, missing, start
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "missions" / "examples" / "mukdahan"
 
 READY_TIMEOUT_S = 120.0
 
@@ -105,6 +112,49 @@ async def figures(
             times = await uploads(url, waypoints)
         rows.append((name, armed_s, times))
     return rows
+
+
+@contextlib.asynccontextmanager
+async def simulated() -> AsyncIterator[str]:
+    """patrol's simulator at real time on free loopback ports, in this process."""
+    ports = local_ports()
+    async with anyio.create_task_group() as tg:
+        await tg.start(Simulation(Scenario(speedup=1.0), ports).serve)
+        yield f"udpin://127.0.0.1:{ports.api_remote_base}"
+        tg.cancel_scope.cancel()
+
+
+async def _main() -> None:
+    planned = plan_file(EXAMPLES / "hotspots.toml")
+    mission = planned.missions[0]
+    report(await figures(mission, partial(waypoints, mission), simulated))
+
+
+def main() -> None:
+    """`python -m bench sitl`: only the real autopilots beside the simulator."""
+    anyio.run(_main)
+
+
+def waypoints(mission: Mission, count: int) -> tuple[MavItem, ...]:
+    """Take-off, speed, `count` waypoints on a grid near home, and the mission's return."""
+    home = mission.home
+    items = [mission.items[0], mission.items[1]]
+    for k in range(count):
+        items.append(
+            MavItem(
+                MavCmd.NAV_WAYPOINT,
+                MavFrame.GLOBAL_RELATIVE_ALT,
+                0.0,
+                0.0,
+                0.0,
+                None,
+                home.lat_deg + 1e-5 * (k % 50),
+                home.lon_deg + 1e-5 * (k // 50),
+                40.0,
+            )
+        )
+    items.append(mission.items[-1])
+    return tuple(items)
 
 
 def report(rows: list[tuple[str, float, dict[int, float]]]) -> None:
