@@ -47,6 +47,14 @@ class Home:
     alt_amsl_m: float
 
 
+#: What a real airframe would carry, given at boot: a battery that lasts a sortie, and a
+#: critical-battery threshold (ArduPilot ships it at 0, a failsafe that never fires). Never
+#: stream rates: a controller must ask for its telemetry itself.
+AIRFRAME: dict[Firmware, dict[str, float]] = {
+    Firmware.ARDUPILOT: {"BATT_CAPACITY": 20000, "SIM_BATT_CAP_AH": 20, "BATT_CRT_MAH": 2000},
+    Firmware.PX4: {"SIM_BAT_DRAIN": 3600},
+}
+
 #: The Mukdahan sample's home (as both start scripts default to).
 MUKDAHAN_HOME = Home(16.5424, 104.7246, 140.0)
 
@@ -168,7 +176,7 @@ def start(
     reason = missing(firmware)
     if reason is not None:
         raise RuntimeError(reason)
-    params = dict(params or {})
+    params = AIRFRAME[firmware] | dict(params or {})
     with contextlib.ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="patrol-sitl-")))
         workdir = scratch / "work"

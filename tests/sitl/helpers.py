@@ -29,12 +29,6 @@ from tests.sitl_support import require_sitl
 #: a wall second, and both autopilots are told to return after 10 s (their clock) without one.
 SPEEDUP = 4.0
 PATROL = [sys.executable, "-m", "patrol"]
-#: Batteries that last a sortie, as a real airframe's would.
-AIRFRAME: dict[Firmware, dict[str, float]] = {
-    # and a critical-battery threshold, which ArduPilot ships at 0 (a failsafe that never fires)
-    Firmware.ARDUPILOT: {"BATT_CAPACITY": 20000, "SIM_BATT_CAP_AH": 20, "BATT_CRT_MAH": 2000},
-    Firmware.PX4: {"SIM_BAT_DRAIN": 3600},
-}
 FIRMWARES = [
     pytest.param(Firmware.ARDUPILOT, id="arducopter"),
     pytest.param(Firmware.PX4, id="px4"),
@@ -44,7 +38,7 @@ FIRMWARES = [
 @contextlib.contextmanager
 def vehicle(firmware: Firmware, **params: float) -> Iterator[Sitl]:
     require_sitl(firmware)
-    with start(firmware, speedup=SPEEDUP, params=AIRFRAME[firmware] | params) as sitl:
+    with start(firmware, speedup=SPEEDUP, params=params) as sitl:
         yield sitl
 
 
