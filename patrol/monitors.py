@@ -32,6 +32,8 @@ BRAKING_MPS2 = 5.0
 #: toward a turn, and a straight projection past a corner of a route flown at the margin
 #: would cry wolf at every corner (the filtered position already follows a drift at once).
 REACTION_S = 0.0
+#: Within this distance of the waypoint it flies to or the one it left, a mission turns.
+CORNER_M = 15.0
 #: Flying within this angle (its cosine) of the mission item it is flying to counts as heading
 #: for that item.
 TOWARD_COS = math.cos(math.radians(30.0))
@@ -72,6 +74,7 @@ class FenceView:
     tolerance_m: float  # how far into the margin the filtered position may stray
     raw_clearance_m: float  # of the last fix itself
     raw_tolerance_m: float
+    at_corner: bool = False  # flying its mission within a few metres of a waypoint
 
     @property
     def worst_m(self) -> float:
@@ -84,6 +87,7 @@ def fence_view(
     raw_east_m: float,
     raw_north_m: float,
     target: tuple[float, float] | None = None,
+    corner: tuple[float, float] | None = None,
 ) -> FenceView:
     """`target` is the mission item the autopilot is flying to, when it is: heading for it,
     the vehicle stops or turns there (a lane end planned at the margin), so the prediction
@@ -109,6 +113,10 @@ def fence_view(
         closing = clearance - fence.clearance_m(
             est.east_m + est.vel_e_mps, est.north_m + est.vel_n_mps
         )  # over one second
+    at_corner = any(
+        p is not None and math.hypot(p[0] - est.east_m, p[1] - est.north_m) < CORNER_M
+        for p in (target, corner)
+    )
     return FenceView(
         clearance,
         stop_clearance,
@@ -116,6 +124,7 @@ def fence_view(
         MARGIN_TOLERANCE_M + TOLERANCE_SIGMAS * est.sigma_m,
         fence.clearance_m(raw_east_m, raw_north_m),
         MARGIN_TOLERANCE_M + RAW_SIGMAS * est.fix_sigma_m,
+        at_corner,
     )
 
 
@@ -138,7 +147,11 @@ def fence_decision(view: FenceView, margin_m: float) -> Decision | None:
             f"{abs(view.clearance_m):.1f} m {where}, inside the {margin_m:g} m margin "
             f"(tolerance {view.tolerance_m:.1f} m): returning",
         )
-    if view.stop_clearance_m < limit_m:
+    # at a corner of its mission (a lane end planned at the margin) the autopilot turns: there
+    # where it would stop is held to the fence line less the position's error, as a straight
+    # projection says more than the turn flies (the real PX4 overshoots a metre or two)
+    stop_limit_m = min(limit_m, view.tolerance_m) if view.at_corner else limit_m
+    if view.stop_clearance_m < stop_limit_m:
         return Decision(
             Action.RETURN,
             "fence",

@@ -474,10 +474,13 @@ def _watch_fence(setup: Setup, s: State, obs: Observation, out: _Out) -> State:
         obs.t_s, east_m, north_m, tel.vel_e_mps, tel.vel_n_mps, estimate.fix_sigma_m(tel.h_acc_m)
     )
     est = estimate.update(s.estimate, fix)
-    target = None
+    target = corner = None
     if tel.mode is FlightMode.MISSION and 0 <= tel.mission_current < len(setup.targets):
         target = setup.targets[tel.mission_current]
-    view = fence_view(fence, est, east_m, north_m, target)
+        corner = next(
+            (p for p in reversed(setup.targets[: tel.mission_current]) if p is not None), None
+        )
+    view = fence_view(fence, est, east_m, north_m, target, corner)
     s = replace(s, estimate=est, fence=view)
     decision = fence_decision(view, setup.margin_m)
     if decision is None:

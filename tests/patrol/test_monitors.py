@@ -9,6 +9,7 @@ from patrol.estimate import Estimate
 from patrol.monitors import (
     STALL_SLACK_S,
     Action,
+    FenceView,
     energy_decision,
     energy_needed_pct,
     fence_decision,
@@ -138,3 +139,15 @@ def test_read_back_comparison_treats_unused_params_as_the_autopilot_does():
         MavCmd.NAV_WAYPOINT, 3, 0.0, 0.0, 0.0, None, HOME.lat_deg + 1e-4, HOME.lon_deg, 40.0
     )
     assert "position" in (item_difference(sent, moved, None) or "")
+
+
+def test_at_a_mission_corner_the_stopping_point_is_held_to_the_fence_line():
+    """What the real PX4 flew at a lane end planned at the margin: 11.2 m from the fence,
+    4.8 m/s outward and turning; a straight projection stops 5.1 m from it."""
+    lane_end = FenceView(11.2, 5.1, 4.8, 4.6, 11.2, 4.6, at_corner=True)
+    assert fence_decision(lane_end, 10.0) is None
+    # the same away from any waypoint (a vehicle heading out on its own): return
+    heading_out = FenceView(11.2, 5.1, 4.8, 4.6, 11.2, 4.6, at_corner=False)
+    assert fence_decision(heading_out, 10.0) is not None
+    # and even at a corner, a stopping point past the fence line less its error returns
+    assert fence_decision(FenceView(11.2, 3.0, 8.0, 4.6, 11.2, 4.6, at_corner=True), 10.0)
