@@ -17,9 +17,9 @@ from pathlib import Path
 
 import anyio
 
-from geofence.mavlink import MavCmd, MavFrame, MavItem
+from geofence.mavlink import MavItem
 from missions import plan_file
-from missions.mission import Mission
+from missions.mission import Mission, plain_waypoint
 from patrol.mavsdk_vehicle import MavsdkVehicle, connect
 from patrol.preflight import CheckResult, preflight
 from patrol.vehicle import ItemKind, item_difference
@@ -141,17 +141,7 @@ def waypoints(mission: Mission, count: int) -> tuple[MavItem, ...]:
     items = [mission.items[0], mission.items[1]]
     for k in range(count):
         items.append(
-            MavItem(
-                MavCmd.NAV_WAYPOINT,
-                MavFrame.GLOBAL_RELATIVE_ALT,
-                0.0,
-                0.0,
-                0.0,
-                None,
-                home.lat_deg + 1e-5 * (k % 50),
-                home.lon_deg + 1e-5 * (k // 50),
-                40.0,
-            )
+            plain_waypoint(home.lat_deg + 1e-5 * (k % 50), home.lon_deg + 1e-5 * (k // 50), 40.0)
         )
     items.append(mission.items[-1])
     return tuple(items)

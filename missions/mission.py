@@ -100,6 +100,21 @@ def return_item() -> MavItem:
     return MavItem(MavCmd.NAV_RETURN_TO_LAUNCH, MavFrame.MISSION, 0.0, 0.0, 0.0, 0.0)
 
 
+def plain_waypoint(lat_deg: float, lon_deg: float, alt_rel_m: float) -> MavItem:
+    """A waypoint flown through without holding, at an altitude above home."""
+    return MavItem(
+        MavCmd.NAV_WAYPOINT,
+        MavFrame.GLOBAL_RELATIVE_ALT,
+        0.0,
+        0.0,
+        0.0,
+        None,
+        lat_deg,
+        lon_deg,
+        alt_rel_m,
+    )
+
+
 def waypoint_item(wp: Waypoint, lat_deg: float, lon_deg: float, alt_rel_m: float) -> MavItem:
     """A waypoint (or a loiter, when the waypoint has a loiter time) at a WGS84 position."""
     command = MavCmd.NAV_LOITER_TIME if wp.loiter_s > 0 else MavCmd.NAV_WAYPOINT

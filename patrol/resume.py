@@ -19,9 +19,9 @@ from pathlib import Path
 
 from geofence.errors import PatrolError
 from geofence.frames import LatLon, LocalFrame
-from geofence.mavlink import MavCmd, MavFrame, MavItem
+from geofence.mavlink import MavCmd, MavItem
 from missions.errors import PlanningError
-from missions.mission import Mission
+from missions.mission import Mission, plain_waypoint
 from missions.qgc import mission_from_document
 from missions.routing import Router
 
@@ -124,17 +124,5 @@ def _way_back(mission: Mission, left_at: LatLon, alt_rel_m: float) -> tuple[MavI
     out = []
     for east_m, north_m in corners[1:]:
         at = frame.enu2geodetic(east_m, north_m)
-        out.append(
-            MavItem(
-                MavCmd.NAV_WAYPOINT,
-                MavFrame.GLOBAL_RELATIVE_ALT,
-                0.0,
-                0.0,
-                0.0,
-                None,
-                at.lat_deg,
-                at.lon_deg,
-                alt_rel_m,
-            )
-        )
+        out.append(plain_waypoint(at.lat_deg, at.lon_deg, alt_rel_m))
     return tuple(out)

@@ -94,7 +94,8 @@ class Gcs:
         reply = await self.recv("PARAM_VALUE", cond=lambda m: m.param_id == name)
         return float(reply.param_value)
 
-    async def command(self, command: int, *params: float, timeout_s: float = 5.0) -> int:
+    async def send_command(self, command: int, *params: float) -> None:
+        """COMMAND_LONG to the vehicle, unused params 0."""
         p = list(params) + [0.0] * (7 - len(params))
         await self.send(
             "COMMAND_LONG",
@@ -102,14 +103,11 @@ class Gcs:
             target_component=1,
             command=command,
             confirmation=0,
-            param1=p[0],
-            param2=p[1],
-            param3=p[2],
-            param4=p[3],
-            param5=p[4],
-            param6=p[5],
-            param7=p[6],
+            **{f"param{k + 1}": v for k, v in enumerate(p)},
         )
+
+    async def command(self, command: int, *params: float, timeout_s: float = 5.0) -> int:
+        await self.send_command(command, *params)
         ack = await self.recv("COMMAND_ACK", timeout_s, lambda m: m.command == command)
         return int(ack.result)
 

@@ -95,22 +95,8 @@ async def _until(gcs: Gcs, cond: Callable[[Any], bool], timeout_s: float = 20.0)
 
 async def _command(gcs: Gcs, command: int, *params: float, acks: int = 1) -> list[Any]:
     """Send a COMMAND_LONG; what came until its `acks`-th acknowledgement and a little after."""
-    p = [*params, *[0.0] * (7 - len(params))]
     gcs.pending.clear()
-    await gcs.send(
-        "COMMAND_LONG",
-        target_system=gcs.target,
-        target_component=1,
-        command=command,
-        confirmation=0,
-        param1=p[0],
-        param2=p[1],
-        param3=p[2],
-        param4=p[3],
-        param5=p[4],
-        param6=p[5],
-        param7=p[6],
-    )
+    await gcs.send_command(command, *params)
     seen: list[Any] = []
     for _ in range(acks):
         seen += await _until(gcs, lambda m: m.get_type() == "COMMAND_ACK" and m.command == command)
