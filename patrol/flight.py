@@ -177,10 +177,18 @@ async def _fly(
     if watch.cleared is not None:
         log.event("waiting", "for the vehicles launching before this one")
         await watch.cleared()
-    await vehicle.arm()
+    try:
+        await vehicle.arm()
+    except VehicleError as exc:  # refused: nothing flew; say why in the log too
+        log.event("arm refused", str(exc))
+        raise
     log.event("armed")
     say(f"{_prefix(watch)}armed")
-    await vehicle.start_mission()
+    try:
+        await vehicle.start_mission()
+    except VehicleError as exc:
+        log.event("mission start refused", str(exc))
+        raise
     log.event("mission started", f"{len(mission.items)} items")
     say(f"{_prefix(watch)}mission started")
     state = supervisor.start(watch.clock())

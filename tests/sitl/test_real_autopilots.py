@@ -123,7 +123,9 @@ def test_kill_9_leaves_the_link_loss_failsafe_to_return_it(firmware: Firmware, t
 def test_resume_after_a_landing_flies_the_unflown_items(firmware: Firmware, tmp_path: Path):
     spec = EXAMPLES / "hotspots.toml"
     with vehicle(firmware) as sitl:
-        code, out = stopped_in_flight(sitl, spec, tmp_path, "item 4/", signal.SIGINT)
+        # stopped on its first leg, near home: its return lands there (one that came down at a
+        # rally point is refused until carried back to the pad, which a SITL cannot do)
+        code, out = stopped_in_flight(sitl, spec, tmp_path, "item 2/", signal.SIGINT)
         assert code == 130, out
         watch_until_disarmed(sitl)
         (first,) = flight_logs(tmp_path)
