@@ -70,6 +70,10 @@ class Gcs:
 
     async def read_param(self, name: str, timeout_s: float = 5.0) -> float:
         """PARAM_REQUEST_READ by name; the value the vehicle answers with."""
+        return float((await self.param_message(name, timeout_s)).param_value)
+
+    async def param_message(self, name: str, timeout_s: float = 5.0) -> Any:
+        """PARAM_REQUEST_READ by name; the PARAM_VALUE the vehicle answers with (its type too)."""
         self.pending.clear()
         await self.send(
             "PARAM_REQUEST_READ",
@@ -78,8 +82,7 @@ class Gcs:
             param_id=name.encode(),
             param_index=-1,
         )
-        reply = await self.recv("PARAM_VALUE", timeout_s, lambda m: m.param_id == name)
-        return float(reply.param_value)
+        return await self.recv("PARAM_VALUE", timeout_s, lambda m: m.param_id == name)
 
     async def set_param(self, name: str, value: float, param_type: int) -> float:
         """PARAM_SET; the value the vehicle echoes back."""

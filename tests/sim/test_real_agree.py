@@ -343,27 +343,12 @@ async def test_parameters_have_the_same_names_types_and_defaults(firmware):
     async def body(gcs: Gcs) -> dict[str, Any]:
         found: dict[str, Any] = {}
         for name in names:
-            gcs.pending.clear()
-            await gcs.send(
-                "PARAM_REQUEST_READ",
-                target_system=gcs.target,
-                target_component=1,
-                param_id=name.encode(),
-                param_index=-1,
-            )
-            reply = await gcs.recv("PARAM_VALUE", 10.0, lambda m, n=name: m.param_id == n)
+            reply = await gcs.param_message(name, 10.0)
             value = None if name in SET_UP else round(float(reply.param_value), 3)
             found[name] = (int(reply.param_type), value)
         for name in GONE[firmware]:
-            await gcs.send(
-                "PARAM_REQUEST_READ",
-                target_system=gcs.target,
-                target_component=1,
-                param_id=name.encode(),
-                param_index=-1,
-            )
             with pytest.raises(TimeoutError):
-                await gcs.recv("PARAM_VALUE", 1.5, lambda m, n=name: m.param_id == n)
+                await gcs.param_message(name, 1.5)
         kind = found[int_param][0]
         await gcs.send(
             "PARAM_SET",
