@@ -121,9 +121,10 @@ def resumed(stopped: Stopped, url: str) -> Assignment:
             None,
             spec.vehicle if spec else VehicleModel(),
             spec.margin_m if spec else mission.fence.margin_m,
-            meta | {"resumed_from": stopped.flight_id},
+            meta | {"resumed_from": stopped.flight_id, "resumed_at_item": stopped.next_item},
             label,
             spec.camera if spec else Camera(),
+            name=stopped.vehicle_name,
         )
     if stopped.sortie >= stopped.sorties:
         raise ResumeError(
@@ -143,4 +144,5 @@ def resumed(stopped: Stopped, url: str) -> Assignment:
             f"fly the next sortie afresh with --sortie {stopped.sortie + 1}"
         )
     nxt = _assignment(planned, url, source, stopped.sortie + 1, sector, of, loops)
-    return replace(nxt, label=label, meta=nxt.meta | {"resumed_from": stopped.flight_id})
+    meta = nxt.meta | {"resumed_from": stopped.flight_id}
+    return replace(nxt, label=label, meta=meta, name=stopped.vehicle_name)

@@ -44,6 +44,7 @@ from patrol.errors import RefusedError, VehicleError
 from patrol.files import numbered, write_all
 from patrol.flight import FlightAbortedError, FlightOutcome
 from patrol.mavsdk_vehicle import check_url, connect
+from patrol.names import NAME_COLS, named
 from patrol.operation import Assignment, Result, operate
 from patrol.options import data_dir_option
 from patrol.preflight import CheckResult, preflight
@@ -173,6 +174,13 @@ cli.add_command(station_command)
     "one sector each.",
 )
 @click.option(
+    "--name",
+    "names",
+    multiple=True,
+    help="The vehicle's name, as the dashboard, the flight log and the station show it; "
+    f"one per --vehicle, in the same order (up to {NAME_COLS} characters).",
+)
+@click.option(
     "--sortie",
     type=click.IntRange(1),
     default=1,
@@ -230,6 +238,7 @@ cli.add_command(station_command)
 async def fly_command(
     source: Path | None,
     urls: tuple[str, ...],
+    names: tuple[str, ...],
     sortie: int,
     timeout_s: float,
     resume_id: str | None,
@@ -243,10 +252,11 @@ async def fly_command(
     station_token_file: Path | None,
     station_ca: Path | None,
 ) -> None:
-    """Preflight and fly SOURCE (a spec or a .plan) to the landing; Ctrl-C returns the vehicles.
+    """Preflight and fly SOURCE (a spec or a .plan) to the landing; Ctrl-C returns the vehicles
+    and watches them land (a second Ctrl-C leaves the return to the autopilot).
 
-    On a terminal it draws a live dashboard and takes keys: p pause, c continue, r return,
-    l land (1-9 pick a vehicle, a all of them)."""
+    On a terminal it draws a live dashboard and takes keys: p pause, c continue, r r return,
+    l l land (pressed twice to confirm; 1-9 pick a vehicle, a all of them)."""
     logs_dir = flightlog.data_dir(data_dir)
     station = station_link(station_url, station_token_file, station_ca)
     if resume_id is not None:
@@ -264,6 +274,7 @@ async def fly_command(
         assignments = assign.from_source(source, urls, sortie, loops)
     for a in assignments:
         check_url(a.url)
+    assignments = named(assignments, names)
     separation_m = 0.0
     if len(assignments) > 1 and source is not None:
         separation_m = load_spec(source).separation_m
@@ -336,7 +347,8 @@ def _report_flights(console: Console, result: Result) -> None:
     if len(result.flights) > 1 and math.isfinite(result.closest_m):
         console.print(f"closest approach between vehicles: {result.closest_m:.1f} m")
     for flown in result.flights:
-        name = f"vehicle {flown.assignment.label}: " if flown.assignment.label else ""
+        who = flown.assignment.who
+        name = f"vehicle {who}: " if who else ""
         console.print(f"{name}flight {flown.flight_id}, log {flown.log_path}", highlight=False)
         outcome = flown.outcome
         resume = f"after landing (and a battery swap): patrol fly --resume {flown.flight_id}"
@@ -354,6 +366,8 @@ def _report_flights(console: Console, result: Result) -> None:
                 console.print(f"{name}sortie {sortie} of {sorties} flown; next, {resume}")
     code = worst(codes)
     if code is Exit.INTERRUPTED:
+        for line in failed:  # watched to the landing after a Ctrl-C return
+            console.print(line, highlight=False)
         raise click.exceptions.Exit(Exit.INTERRUPTED)
     if code is Exit.ENDED_EARLY:
         raise FlightAbortedError("; ".join(failed))
@@ -391,8 +405,9 @@ async def check_command(source: Path, url: str, sortie: int, timeout_s: float) -
     console.print(f"preflight of {mission.name} on {url}")
 
     def report(result: CheckResult) -> None:
-        mark = "[green]ok[/]  " if result.ok else "[red]FAIL[/]"
-        console.print(f"  {mark} {result.name}: {result.detail}", highlight=False)
+        colour = {"ok": "green", "warn": "yellow", "FAIL": "red"}[result.mark]
+        mark = f"[{colour}]{result.mark:<4}[/]"
+        console.print(f"  {mark} {result.name}: {result.detail}", highlight=False, soft_wrap=True)
 
     async with connect(url, timeout_s=timeout_s) as vehicle:
         console.print(f"  connected to {vehicle.profile.name}")

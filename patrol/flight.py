@@ -65,6 +65,7 @@ class Watch:
     show: Callable[[FlightView], None] | None = None  # a dashboard; None prints progress lines
     pilot: Pilot | None = None
     label: str = ""
+    name: str = ""  # the pilot's name for the vehicle (--name)
     #: Awaited before arming: several vehicles launch one after another.
     cleared: Callable[[], Awaitable[None]] | None = None
     vision: VisionRun | None = None  # detection beside the flight
@@ -118,19 +119,21 @@ async def _on_interrupt(
 ) -> None:
     if not live.armed:
         return
-    if pilot.leave_on_interrupt and live.mode in (
-        FlightMode.MISSION,
-        FlightMode.HOLD,
-        FlightMode.RETURN,
-        FlightMode.LAND,
-    ):
+    who = _prefix(watch) or "vehicle: "
+    if pilot.leave_on_interrupt and (pilot.returning or live.mode.coming_home):
+        if not live.mode.coming_home:  # commanded, not yet heard: say it again
+            await vehicle.return_to_launch()
+        log.event("left returning", "controller exits; the autopilot's return goes on")
+        watch.say(f"{who}left to the autopilot's return")
+        return
+    if pilot.leave_on_interrupt and live.mode in (FlightMode.MISSION, FlightMode.HOLD):
         if live.mode is FlightMode.HOLD:
             await vehicle.start_mission()  # paused: back on the mission, which ends in a return
         log.event(
             "left on mission",
             "controller exits; the mission ends with a return and the link-loss failsafe returns",
         )
-        watch.say(f"{watch.label or 'vehicle'} left on its mission; it ends with a return")
+        watch.say(f"{who}left on its mission; it ends with a return")
         return
     if not live.in_air:  # armed, not yet off the ground: a return would leave it armed there
         log.event("disarm", "controller interrupted before take-off: disarming")
@@ -219,7 +222,7 @@ async def _fly(
             if onboard is not None:
                 onboard.tick()
                 hits = onboard.hits
-            view = _view(live, mission, model, watch.label, done.display, hits)
+            view = _view(live, mission, model, watch, done.display, hits)
             if watch.show is not None:
                 watch.show(view)
             elif now >= next_progress:
@@ -246,7 +249,8 @@ async def _fly(
 
 
 def _prefix(watch: Watch) -> str:
-    return f"{watch.label}: " if watch.label else ""
+    who = " ".join(part for part in (watch.label, watch.name) if part)
+    return f"{who}: " if who else ""
 
 
 def _drain_said(live: Live, log: FlightLog, say: Callable[[str], None], watch: Watch) -> None:
@@ -285,14 +289,14 @@ def _view(
     live: Live,
     mission: Mission,
     model: VehicleModel,
-    label: str,
+    watch: Watch,
     display: supervisor.Display,
     hits: int,
 ) -> FlightView:
     above_reserve_wh = (live.battery_pct - model.reserve_pct) / 100 * model.battery_wh
     return FlightView(
-        label=label,
-        mode=live.mode_name or live.mode.value,
+        label=watch.label,
+        mode=live.mode.value,
         lat_deg=live.lat_deg,
         lon_deg=live.lon_deg,
         alt_rel_m=live.alt_rel_m,
@@ -304,4 +308,6 @@ def _view(
         fence_m=display.fence_m,
         link_ok=display.link_ok,
         hits=hits,
+        name=watch.name,
+        mode_name=live.mode_name,
     )

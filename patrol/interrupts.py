@@ -1,9 +1,11 @@
 """Signal capture for an operation: SIGINT and SIGTERM, and the Ctrl-C question.
 
-SIGTERM, and Ctrl-C without a terminal, stop the operation at once with a return. Ctrl-C on a
-terminal asks whether to return (the default, also after `QUESTION_TIMEOUT_S` without an
-answer, or on a second Ctrl-C) or to leave the vehicles on their missions. The question is
-answered by a key, which the operation's key reader hands to `Asking.answer`.
+SIGTERM stops the operation at once with a return. Ctrl-C on a terminal asks whether to
+return (the default, also after `QUESTION_TIMEOUT_S` without an answer, or on a second
+Ctrl-C) or to leave the vehicles on their missions; without a terminal it returns. After a
+Ctrl-C return the controller keeps watching to the landing, until a further Ctrl-C leaves
+the return to the autopilot alone. The question is answered by a key, which the operation's
+key reader hands to `Asking.answer`.
 """
 
 from __future__ import annotations
@@ -70,14 +72,22 @@ class Asking:
         return leave_answer(self._key)
 
 
-async def wait_for_stop(asking: Asking | None, show_question: Callable[[str], None]) -> Stop:
-    """The first SIGINT or SIGTERM, turned into a `Stop`. With `asking` (a terminal is
-    there to answer), SIGINT asks the question through `show_question` first."""
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async for signum in signals:
-            leave = False
-            if signum == signal.SIGINT and asking is not None:
-                show_question(QUESTION)
-                leave = await asking.ask(signals, QUESTION_TIMEOUT_S)
-            return Stop(signum, leave)
+async def next_stop(
+    signals: AsyncIterator[int], asking: Asking | None, show_question: Callable[[str], None]
+) -> Stop:
+    """The next SIGINT or SIGTERM from `signals`, turned into a `Stop`. With `asking` (a
+    terminal is there to answer), SIGINT asks the question through `show_question` first."""
+    async for signum in signals:
+        leave = False
+        if signum == signal.SIGINT and asking is not None:
+            show_question(QUESTION)
+            leave = await asking.ask(signals, QUESTION_TIMEOUT_S)
+        return Stop(signum, leave)
     raise AssertionError("the signal receiver never ends")  # pragma: no cover
+
+
+def watches_the_return(stop: Stop) -> bool:
+    """Whether the controller stays on watch after this stop: a pilot's Ctrl-C that chose the
+    return keeps the dashboard (or the progress lines) going to the landing; SIGTERM (a
+    service manager stopping the controller) commands the return and exits at once."""
+    return stop.signum == signal.SIGINT and not stop.leave

@@ -28,6 +28,39 @@ COMMAND_KEYS = {
 }
 #: How long the Ctrl-C question waits before taking its default (return to launch).
 QUESTION_TIMEOUT_S = 10.0
+#: Keys that end a patrol early: acted on only when pressed twice within `CONFIRM_S`, as a
+#: stray keystroke must not bring a vehicle home or down.
+CONFIRMED_KEYS = frozenset({"r", "l"})
+CONFIRM_S = 5.0
+
+
+class Confirming:
+    """The second-key rule for `CONFIRMED_KEYS` (pure: the caller gives the time)."""
+
+    def __init__(self) -> None:
+        self.waiting: str | None = None
+        self._since_s = 0.0
+
+    def press(self, key: str, now_s: float) -> bool:
+        """True when `key` is to be acted on now. A first r or l returns False and waits for
+        its second; any other key (acted on as usual) cancels it, as does `CONFIRM_S`."""
+        if self.waiting is not None and now_s - self._since_s > CONFIRM_S:
+            self.waiting = None
+        if key not in CONFIRMED_KEYS:
+            self.waiting = None
+            return True
+        if self.waiting == key:
+            self.waiting = None
+            return True
+        self.waiting, self._since_s = key, now_s
+        return False
+
+    def expired(self, now_s: float) -> bool:
+        """A first key whose second did not come in time (cleared by this call)."""
+        if self.waiting is not None and now_s - self._since_s > CONFIRM_S:
+            self.waiting = None
+            return True
+        return False
 
 
 class Keys:

@@ -5,9 +5,10 @@ frame and its detector runs on it; the station knows the token as a vehicle's), 
 to every vehicle (through the `Connect` the caller passes), preflight of them all and the
 launch pads' separation, then the terminal. Nothing is armed until all of it has passed, and
 a refusal names what to mend. The main loop flies every vehicle (`patrol.flight`) beside the
-sender, the traffic monitor, the pilot's keys and signal capture (`patrol.interrupts`: on a
-terminal Ctrl-C asks whether to return or leave the vehicles on their missions; SIGTERM, and
-Ctrl-C without a terminal, return at once). Shutdown marks the flights landed, gives the
+sender, the traffic monitor, the pilot's keys (r and l confirmed by a second press) and signal
+capture (`patrol.interrupts`: on a terminal Ctrl-C asks whether to return or leave the vehicles
+on their missions; a return is watched to the landing, until a further Ctrl-C; SIGTERM returns
+and stops at once). Shutdown marks the flights landed, gives the
 sender a bounded wait for what is queued and then cancels it (the rest stays queued in the
 logs), and closes the logs. Several vehicles are watched for separation: each pair that comes
 closer than the spec's separation is logged and shown.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import signal
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
@@ -39,9 +41,9 @@ from patrol.dashboard import Dashboard
 from patrol.errors import PreflightError, RefusedError
 from patrol.flight import FlightOutcome, Watch, fly
 from patrol.flightlog import FlightLog, new_flight_id
-from patrol.interrupts import Asking, wait_for_stop
-from patrol.keys import COMMAND_KEYS, Keys, terminal_keys
-from patrol.pilot import Pilot
+from patrol.interrupts import Asking, next_stop, watches_the_return
+from patrol.keys import COMMAND_KEYS, CONFIRM_S, Confirming, Keys, terminal_keys
+from patrol.pilot import Pilot, PilotCommand
 from patrol.preflight import CheckResult, preflight
 from patrol.station.outbox import Counts, logs_with_pending
 from patrol.station.records import mission_geometry
@@ -50,6 +52,7 @@ from patrol.traffic import Traffic
 from patrol.vehicle import Connect, FlyingVehicle, Live, Status, Vehicle
 from patrol.vision.pipeline import VisionRun
 from patrol.vision.probe import probe
+from patrol.words import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,25 @@ class Assignment:
     label: str = ""
     camera: Camera = field(default_factory=Camera)
     zones: tuple[Shape, ...] = ()  # the named zones patrolled, for naming where a hit is
+    name: str = ""  # the pilot's name for the vehicle (--name), in the log and at the station
+
+    @property
+    def who(self) -> str:
+        """The vehicle as messages name it: its number in a fleet and its name."""
+        return " ".join(part for part in (self.label, self.name) if part)
+
+    def headline(self) -> str:
+        """What this vehicle is about to fly, said before anything is armed."""
+        sortie, sorties = self.meta.get("sortie", 1), self.meta.get("sorties", 1)
+        items = len(self.mission.items)
+        text = f"{self.mission.name}, sortie {sortie} of {sorties}, {plural(items, 'item')}"
+        if "sector" in self.meta and int(str(self.meta.get("sectors", 1))) > 1:
+            text += f", sector {int(str(self.meta['sector'])) + 1} of {self.meta['sectors']}"
+        if "resumed_from" in self.meta:
+            text += f"; resumed from flight {self.meta['resumed_from']}"
+            if "resumed_at_item" in self.meta:
+                text += f" at its item {self.meta['resumed_at_item']}"
+        return f"{self.who or 'vehicle'} on {self.url}: {text}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +157,8 @@ class Operation:
         self.lives = [Live() for _ in assignments]
         self.runs: list[VisionRun | None] = [None] * len(assignments)
         self.outcomes: list[FlightOutcome | None] = [None] * len(assignments)
+        self.scopes = [anyio.CancelScope() for _ in assignments]  # one per flight
+        self.done: set[int] = set()  # flights over: landed, or stopped before take-off
         self.interrupted = False
         self.traffic = Traffic(
             assignments[0].mission.home.latlon,
@@ -156,7 +180,7 @@ class Operation:
         return list(zip(self.assignments, self.flight_ids, strict=True))
 
     def say(self, text: str) -> None:
-        self.console.print(f"[{time.strftime('%H:%M:%S')}] {text}", highlight=False)
+        self.console.print(f"[{time.strftime('%H:%M:%S')}] {text}", highlight=False, soft_wrap=True)
 
     async def run(self) -> Result:
         """Start-up, main loop, shutdown; the logs are closed whatever happens."""
@@ -176,6 +200,8 @@ class Operation:
         if self.sender is not None:
             for path in logs_with_pending(self.settings.data_dir):  # an earlier run's
                 self.sender.watch(path)
+        for a in self.assignments:
+            self.say(f"flying {a.headline()}")
         try:
             await self.check()
         except RefusedError as exc:
@@ -247,31 +273,61 @@ class Operation:
             self.dashboard.show if self.keys is not None else None,
             self.pilots[k],
             a.label,
+            a.name,
             self.traffic.clearance(k) if len(self.assignments) > 1 else None,
             self.runs[k],
         )
-        try:
-            self.outcomes[k] = await fly(
-                vehicle,
-                a.mission,
-                model=a.model,
-                margin_m=a.margin_m,
-                log=self.logs[k],
-                watch=watch,
-                live=self.lives[k],
-            )
-        finally:
-            self.traffic.finished.add(k)  # no one waits for its launch
-        if all(o is not None for o in self.outcomes):
-            flying.cancel()  # every vehicle down: stop watching
+        with self.scopes[k]:
+            try:
+                self.outcomes[k] = await fly(
+                    vehicle,
+                    a.mission,
+                    model=a.model,
+                    margin_m=a.margin_m,
+                    log=self.logs[k],
+                    watch=watch,
+                    live=self.lives[k],
+                )
+            finally:
+                self.traffic.finished.add(k)  # no one waits for its launch
+        self.done.add(k)
+        if len(self.done) == len(self.assignments):
+            flying.cancel()  # every vehicle down (or stopped before take-off): stop watching
 
     async def _on_signal(self, scope: anyio.CancelScope) -> None:
-        stop = await wait_for_stop(self.asking, self._show_question)
-        self.interrupted = True
-        for pilot, log in zip(self.pilots, self.logs, strict=True):
-            pilot.leave_on_interrupt = stop.leave
-            log.event("pilot", stop.describe())
-        scope.cancel()
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            stop = await next_stop(signals, self.asking, self._show_question)
+            self.dashboard.queued_question = ""
+            self.interrupted = True
+            for pilot, log in zip(self.pilots, self.logs, strict=True):
+                pilot.leave_on_interrupt = stop.leave
+                log.event("pilot", stop.describe())
+            if not watches_the_return(stop):
+                scope.cancel()
+                return
+            self._return_and_watch()
+            async for signum in signals:  # the pilot stops watching; the autopilot returns
+                for pilot, log in zip(self.pilots, self.logs, strict=True):
+                    pilot.leave_on_interrupt = True
+                    log.event("pilot", f"signal {signum}: stop watching the return")
+                self.say("controller stops watching: the autopilot's return continues alone")
+                scope.cancel()
+                return
+
+    def _return_and_watch(self) -> None:
+        """Ctrl-C chose the return: each airborne vehicle is commanded home through its
+        supervisor, which watches it to the landing; one not yet in the air stops there
+        (its flight is cancelled, which disarms it)."""
+        for k, pilot in enumerate(self.pilots):
+            if self.lives[k].in_air:
+                pilot.push(PilotCommand.RETURN, by="Ctrl-C")
+                pilot.returning = True
+            else:
+                self.scopes[k].cancel()
+        self.say(
+            "Ctrl-C: returning to launch; watching to the landing "
+            "(Ctrl-C again leaves the return to the autopilot)"
+        )
 
     def _show_question(self, text: str) -> None:
         self.dashboard.queued_question = text
@@ -279,13 +335,32 @@ class Operation:
 
     async def _read_keys(self, keys: Keys) -> None:
         selected: int | None = None
+        confirming = Confirming()
         while True:
-            key = await keys.next()
+            key = await keys.next(timeout_s=0.5)
+            if confirming.expired(time.monotonic()):
+                self.dashboard.pending = ""
+                self.say(f"not confirmed in {CONFIRM_S:.0f} s: nothing sent")
             if key is None:
                 continue
             if self.asking is not None and self.asking.open:
                 self.asking.answer(key)
-            elif key.isdigit() and 1 <= int(key) <= len(self.pilots):
+                continue
+            was_waiting = confirming.waiting
+            act = confirming.press(key, time.monotonic())
+            if was_waiting is not None and key != was_waiting:
+                self.dashboard.pending = ""
+                self.say(f"{COMMAND_KEYS[was_waiting].value} cancelled: nothing sent")
+                if key not in COMMAND_KEYS and not key.isdigit() and key != "a":
+                    continue  # the key that cancels does nothing more
+            if not act:
+                what = COMMAND_KEYS[key].value
+                self.dashboard.pending = (
+                    f"press {key} again to {what} {self.dashboard.selected}; any other key cancels"
+                )
+                continue
+            self.dashboard.pending = ""
+            if key.isdigit() and 1 <= int(key) <= len(self.pilots):
                 selected = int(key) - 1
                 self.dashboard.selected = f"vehicle {key}"
             elif key == "a":
@@ -296,7 +371,7 @@ class Operation:
                     if selected is None or selected == k:
                         pilot.push(COMMAND_KEYS[key])
             elif key not in ("\n", "\r"):
-                self.say(f"key {key!r} does nothing; {self.dashboard.selected} take p, c, r, l")
+                self.say(f"key {key!r} does nothing; {self.dashboard.selected} take p, c, r r, l l")
 
     # --- shutdown -------------------------------------------------------------------------
 
@@ -350,6 +425,7 @@ def _open_log(a: Assignment, flight_id: str, data_dir: Path) -> FlightLog:
             "flight_id": flight_id,
             "vehicle_url": a.url,
             "vehicle_label": a.label,
+            "vehicle_name": a.name,
             "mission": plan_document(a.mission),
             "mission_name": a.mission.name,
             "software": f"patrol {__version__}",
@@ -368,12 +444,11 @@ async def _show_station(sender: Sender, dashboard: Dashboard) -> None:
 async def _preflight(
     vehicle: Vehicle, a: Assignment, log: FlightLog, say: Callable[[str], None]
 ) -> Status:
-    prefix = f"{a.label}: " if a.label else ""
+    prefix = f"{a.who}: " if a.who else ""
 
     def report(result: CheckResult) -> None:
-        mark = "ok" if result.ok else "FAIL"
-        log.event("preflight", f"{mark} {result.name}: {result.detail}")
-        say(f"{prefix}{mark} {result.name}: {result.detail}")
+        log.event("preflight", f"{result.mark} {result.name}: {result.detail}")
+        say(f"{prefix}{result.mark} {result.name}: {result.detail}")
 
     return await preflight(
         vehicle,

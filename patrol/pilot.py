@@ -30,6 +30,8 @@ class Pilot:
         #: On interruption: False commands a return (the default); True leaves the vehicle on
         #: its mission, which ends with a return (the autopilot's link-loss failsafe returns too).
         self.leave_on_interrupt = False
+        #: A Ctrl-C commanded the return: leaving it then leaves it returning.
+        self.returning = False
         #: The traffic monitor wants this vehicle held (until it sets this back to False).
         self.traffic_hold = False
 
@@ -51,8 +53,8 @@ class Pilot:
 class FlightView:
     """One vehicle as the dashboard and the progress lines show it."""
 
-    label: str
-    mode: str
+    label: str  # the key that picks it ("1".."9"), empty with one vehicle
+    mode: str  # `FlightMode`'s value: the same words whichever autopilot flies
     lat_deg: float
     lon_deg: float
     alt_rel_m: float
@@ -64,13 +66,16 @@ class FlightView:
     fence_m: float  # distance to the fence; NaN without a position
     link_ok: bool
     hits: int = 0
+    name: str = ""  # the pilot's name for the vehicle (--name)
+    mode_name: str = ""  # the autopilot's own name for its mode ("RTL", "Return")
 
     def line(self) -> str:
         """The plain progress line printed when there is no terminal to draw on."""
         fence = "" if math.isnan(self.fence_m) else f" fence {self.fence_m:.0f} m"
         left = "" if math.isnan(self.time_left_s) else f" ({self.time_left_s / 60:.0f} min)"
         link = "" if self.link_ok else " LINK LOST"
-        label = f"{self.label}: " if self.label else ""
+        who = " ".join(part for part in (self.label, self.name) if part)
+        label = f"{who}: " if who else ""
         return (
             f"{label}{self.mode} item {self.item}/{self.items} "
             f"alt {self.alt_rel_m:.0f} m speed {self.ground_speed_mps:.1f} m/s "

@@ -35,6 +35,9 @@ from patrol.vehicle import ItemKind, Status, Vehicle, item_difference
 #: somewhere else: autopilots take their home where they arm, and the planner checked every
 #: return from the planned home.
 HOME_DRIFT_LIMIT_M = 50.0
+#: From this far the pilot is warned: a plan's home a few metres off is GPS noise, this much
+#: is usually the wrong launch spot.
+HOME_DRIFT_WARN_M = 15.0
 MIN_SATELLITES = 6
 #: How long a vehicle just switched on may take to get its fix and home.
 READY_TIMEOUT_S = 90.0
@@ -48,6 +51,11 @@ class CheckResult:
     name: str
     ok: bool
     detail: str
+    warning: bool = False  # passed, but the pilot should look
+
+    @property
+    def mark(self) -> str:
+        return "FAIL" if not self.ok else "warn" if self.warning else "ok"
 
 
 Report = Callable[[CheckResult], None]
@@ -184,16 +192,25 @@ def _ground_checks(status: Status, mission: Mission, report: Report) -> None:
             report,
             "home in fence",
             f"the vehicle stands {drift_m:.0f} m from the planned home "
-            f"({mission.home.lat_deg:.6f}, {mission.home.lon_deg:.6f}); it takes its home where "
-            "it arms, and the plan's returns were checked from the planned home: carry it "
-            "there, or plan from where it stands",
+            f"({mission.home.lat_deg:.6f}, {mission.home.lon_deg:.6f}), more than the "
+            f"{HOME_DRIFT_LIMIT_M:.0f} m allowed; it takes its home where it arms, and the "
+            "plan's returns were checked from the planned home: carry it there, or plan from "
+            "where it stands",
         )
+    far = drift_m > HOME_DRIFT_WARN_M
     report(
         CheckResult(
             "home in fence",
             True,
             f"{home.lat_deg:.6f}, {home.lon_deg:.6f}, {local.clearance_m(0, 0):.0f} m inside, "
-            f"the vehicle {drift_m:.0f} m from the planned home",
+            f"the vehicle {drift_m:.0f} m from the planned home"
+            + (
+                f" (over {HOME_DRIFT_WARN_M:.0f} m: is this the planned launch spot? "
+                f"beyond {HOME_DRIFT_LIMIT_M:.0f} m preflight refuses)"
+                if far
+                else ""
+            ),
+            warning=far,
         )
     )
 

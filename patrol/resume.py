@@ -50,6 +50,7 @@ class Stopped:
     next_item: int  # the first mission item not reached
     left_at: LatLon | None  # where the vehicle was when it left that item's leg, if known
     provenance: dict[str, str]  # where its mission came from: source, sortie, sector, loops...
+    vehicle_name: str = ""  # the pilot's name for the vehicle (--name), carried on
 
     @property
     def finished(self) -> bool:
@@ -89,6 +90,7 @@ def read_stopped(data_dir: Path, flight_id: str) -> Stopped:
         next_item=int(reached or 0),
         left_at=LatLon(float(left[0]), float(left[1])) if left else None,
         provenance={k: v for k, v in meta.items() if k in PROVENANCE},
+        vehicle_name=meta.get("vehicle_name", ""),
     )
 
 

@@ -64,7 +64,10 @@ def hit_report(
 
 
 def vehicle_name(meta: dict[str, Any]) -> str:
-    label, url = meta.get("vehicle_label"), meta.get("vehicle_url")
+    """The pilot's name for the vehicle (--name), else its number in a fleet, else its link."""
+    name, label, url = meta.get("vehicle_name"), meta.get("vehicle_label"), meta.get("vehicle_url")
+    if name:
+        return str(name)
     if label:
         return f"vehicle {label}"
     return str(url or "vehicle")

@@ -13,13 +13,15 @@ import termios
 import threading
 
 import anyio
+import pyte
 
 
 class Terminal:
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, cols: int = 180, rows: int = 50) -> None:
+        self.cols, self.rows = cols, rows
         self.master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 180, 0, 0))
-        env = os.environ | {"TERM": "xterm-256color", "COLUMNS": "180", "LINES": "50"}
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        env = os.environ | {"TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows)}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "patrol", *args],
             stdin=slave,
@@ -46,6 +48,13 @@ class Terminal:
     @property
     def text(self) -> str:
         return self._out.decode(errors="replace")
+
+    def screen(self) -> list[str]:
+        """The screen as the pilot sees it now: everything drawn so far, played through a
+        terminal emulator of this terminal's size."""
+        screen = pyte.Screen(self.cols, self.rows)
+        pyte.ByteStream(screen).feed(bytes(self._out))
+        return [line.rstrip() for line in screen.display]
 
     def type(self, keys: str) -> None:
         os.write(self.master, keys.encode())

@@ -164,6 +164,18 @@ async def test_a_vehicle_far_from_the_planned_home_is_refused_before_anything_is
     assert all(not items for items in sim.vehicles[0].ap.store.items.values())
 
 
+async def test_a_vehicle_some_way_from_the_planned_home_passes_with_a_warning():
+    """25 m off: within what preflight allows, but likely the wrong launch spot."""
+    aside = GeoPoint(DEFAULT_HOME.lat_deg + 0.000225, DEFAULT_HOME.lon_deg, DEFAULT_HOME.alt_amsl_m)
+    scenario = replace(Scenario(speedup=10.0), vehicles=(VehicleSpec(home=aside),))
+    result, _sim = await _check(scenario)
+    assert result.exception is None, result.output
+    (line,) = [x for x in result.output.splitlines() if "home in fence" in x]
+    assert line.split()[0] == "warn"
+    assert "25 m from the planned home" in line
+    assert "beyond 50 m preflight refuses" in line
+
+
 @pytest.mark.parametrize("firmware", [Firmware.PX4, Firmware.ARDUPILOT])
 async def test_failsafe_exemptions_are_cleared_and_other_bits_kept(firmware):
     """PX4's COM_DLL_EXCEPT and ArduPilot's FS_OPTIONS can exempt a mission from the link-loss

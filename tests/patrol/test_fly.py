@@ -89,19 +89,40 @@ async def test_a_fly_away_is_caught_by_the_fence_monitor(tmp_path):
     assert worst > 10.0 - 3.0 - 3.0  # return commanded within a few metres past the margin
 
 
-async def test_ctrl_c_in_flight_commands_return(tmp_path):
+async def _signal_in_flight(sim, signum):
+    ap = sim.vehicles[0].ap
+    for _ in range(3000):
+        if ap.body.up_m > 20:
+            break
+        await anyio.sleep(0.01)
+    os.kill(os.getpid(), signum)
+
+
+async def test_ctrl_c_in_flight_returns_and_watches_to_the_landing(tmp_path):
     async def interrupt(sim):
-        ap = sim.vehicles[0].ap
-        for _ in range(3000):
-            if ap.body.up_m > 20:
-                break
-            await anyio.sleep(0.01)
-        os.kill(os.getpid(), signal.SIGINT)
+        await _signal_in_flight(sim, signal.SIGINT)
 
     result, sim = await _fly(tmp_path, Scenario(speedup=20.0), during=interrupt)
     assert result.exit_code == 130, result.output
+    assert "watching to the landing" in result.output
+    assert "landed and disarmed" in result.output
+    assert "the pilot commanded return" in result.output
+    ap = sim.vehicles[0].ap
+    assert not ap.armed
+    assert ap.body.on_ground
+    _rows, events = _log(tmp_path)
+    assert events.index("pilot") < events.index("pilot: return") < events.index("landed")
+
+
+async def test_sigterm_in_flight_commands_return_and_exits_at_once(tmp_path):
+    async def terminate(sim):
+        await _signal_in_flight(sim, signal.SIGTERM)
+
+    result, sim = await _fly(tmp_path, Scenario(speedup=20.0), during=terminate)
+    assert result.exit_code == 130, result.output
     assert "commanding return to launch" in result.output
     assert sim.vehicles[0].ap.mode is FlightMode.RETURN
+    assert sim.vehicles[0].ap.armed, "a service stop does not wait for the landing"
     _rows, events = _log(tmp_path)
     assert "pilot" in events
     assert "return" in events

@@ -253,10 +253,10 @@ def stopped_in_flight(
     sitl: Sitl, source: Path, data_dir: Path, once_said: str, how: signal.Signals
 ) -> tuple[int, str]:
     """Fly `source` and send `how` to the controller once it prints `once_said`; its exit code
-    and everything it printed."""
+    and everything it printed (after SIGINT it watches the return to the landing first)."""
     lines: list[str] = []
     with patrol_running(*fly_args(source, sitl, data_dir)) as process:
         wait_for_text(process, once_said, lines)
         process.send_signal(how)
-        out, _ = process.communicate(timeout=120)
+        out, _ = process.communicate(timeout=900)  # SIGINT: watched to the landing
     return process.returncode, "".join(lines) + out

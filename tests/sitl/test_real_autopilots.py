@@ -101,6 +101,7 @@ def test_ctrl_c_in_flight_returns_and_lands(firmware: Firmware, tmp_path: Path):
     with vehicle(firmware) as sitl:
         code, out = stopped_in_flight(sitl, spec, tmp_path, "item 3/", signal.SIGINT)
         assert code == 130, out
+        assert "landed and disarmed" in out, "the controller watched the return to the landing"
         seen = watch_until_disarmed(sitl)
     assert set(seen.modes) & RETURNING[firmware], seen.modes
     assert _landed_at_an_end(spec, seen.last_lat_deg, seen.last_lon_deg) < 10.0
