@@ -52,7 +52,7 @@ from patrol.resume import read_stopped
 from patrol.station.cli import station_command, station_link, station_options
 from patrol.vision.georef import Intrinsics
 from patrol.vision.pipeline import VisionRun
-from patrol.vision.setup import detector_factory, vision_run
+from patrol.vision.setup import detector_factory, video_for, vision_run
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -205,7 +205,8 @@ cli.add_command(station_command)
     "--video",
     default=None,
     help="Detect targets in this video: a stream URL (rtsp://, udp://, http://), a file, a "
-    "device number, or 'sim' for the simulator's camera.",
+    "device number, or 'sim' for the simulator's camera (vehicle k's on port 8800 + k; "
+    "'sim:PORT' for PORT + k, as patrol sim --base-port PORT prints).",
 )
 @click.option(
     "--detector",
@@ -271,6 +272,7 @@ async def fly_command(
     if video is None:
         _no_video(detector, classes, calibration)
     else:
+        video_for(video, 0)  # a bad sim:PORT is said before anything starts
         make_detector = detector_factory(detector or "thermal", classes)
         if calibration is not None:
             Intrinsics.from_file(calibration)  # a bad file is the pilot's to mend before flying

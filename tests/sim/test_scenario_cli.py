@@ -75,6 +75,15 @@ def test_bad_scenario_names_the_key(tmp_path, edit, message):
     assert "\n" not in str(info.value)
 
 
+def test_a_scenario_has_a_camera_unless_it_says_not(tmp_path):
+    assert load_scenario(_write(tmp_path, GOOD)).camera.enabled
+    off = load_scenario(_write(tmp_path, GOOD + "[camera]\nenabled = false\n"))
+    assert not off.camera.enabled
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(_write(tmp_path, GOOD + '[camera]\nenabled = "yes"\n'))
+    assert "[camera] enabled: must be true or false, got 'yes'" in str(info.value)
+
+
 def _patrol() -> list[str]:
     return [sys.executable, "-m", "patrol"]
 
