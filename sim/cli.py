@@ -42,7 +42,7 @@ class SimOptionError(PatrolError):
     "scenario_path",
     type=click.Path(path_type=Path),
     help="Scenario TOML (vehicles, wind, faults, camera, targets); default: one vehicle at the "
-    "sample's station with a thermal camera.",
+    "sample's station with a thermal camera. Example: sim/examples/mukdahan.toml.",
 )
 @click.option(
     "--speedup",

@@ -20,6 +20,8 @@ from sim.server import Ports, Simulation
 from tests.conftest import EXAMPLES
 from tests.sim.running import PATROL, PYTHON_M_SIM, READY, SimProcess, free_base
 
+EXAMPLE_SCENARIO = EXAMPLES.parents[2] / "sim" / "examples" / "mukdahan.toml"
+
 
 def _frame(port: int) -> np.ndarray:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/frame.jpg", timeout=10) as reply:
@@ -140,10 +142,10 @@ def test_video_sim_with_a_bad_port_is_one_line_exit_2(monkeypatch, capsys):
 
 
 def test_fly_finds_the_camera_of_a_simulator_moved_by_base_port(tmp_path):
-    """The thermal camera on a moved base, through `--video sim:PORT`, with the default
-    detector: the start-up check passes, then no vehicle answers (exit 3)."""
+    """The example scenario's thermal camera on a moved base, through `--video sim:PORT`, with
+    the default detector: the start-up check passes, then no vehicle answers (exit 3)."""
     base = free_base()
-    with SimProcess("--base-port", base) as sim:
+    with SimProcess("--base-port", base, "--scenario", EXAMPLE_SCENARIO) as sim:
         sim.wait_for(READY)
         nobody = f"udpin://127.0.0.1:{free_port_block(1)}"
         fly = [*PATROL, "fly", str(EXAMPLES / "hotspots.toml"), "--vehicle", nobody]
