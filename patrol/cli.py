@@ -26,7 +26,6 @@ from typing import Any, NoReturn, TypeVar
 
 import asyncclick as click
 from rich.console import Console
-from rich.table import Table
 
 from geofence.errors import PatrolError
 from missions import (
@@ -47,7 +46,7 @@ from patrol.mavsdk_vehicle import check_url, connect
 from patrol.operation import Assignment, Result, operate
 from patrol.options import data_dir_option
 from patrol.preflight import CheckResult, preflight
-from patrol.report import print_lint, print_plan
+from patrol.report import flights_table, print_lint, print_plan
 from patrol.resume import read_stopped
 from patrol.station.cli import station_command, station_link, station_options
 from patrol.vision.georef import Intrinsics
@@ -366,19 +365,22 @@ def _report_flights(console: Console, result: Result) -> None:
 async def logs_command(data_dir: Path | None) -> None:
     """List recorded flights: when, how long, how far, and how each ended."""
     console = Console()
-    table = Table(title="flights", title_justify="left")
-    for col in ("flight", "source", "duration", "samples", "last event"):
-        table.add_column(col)
-    for path in sorted(flightlog.data_dir(data_dir).glob("*.sqlite")):
-        summary = flightlog.summarise(path)
-        table.add_row(
-            path.stem,
-            summary.source,
-            f"{summary.duration_s:.0f} s",
-            str(summary.samples),
-            summary.last_event,
-        )
-    console.print(table)
+    directory = flightlog.data_dir(data_dir)
+    paths = sorted(directory.glob("*.sqlite"))
+    if not paths:
+        console.print(_no_flights(directory, data_dir), highlight=False, soft_wrap=True)
+        return
+    console.print(flights_table([(path.stem, flightlog.summarise(path)) for path in paths]))
+
+
+def _no_flights(directory: Path, data_dir: Path | None) -> str:
+    """Where `patrol logs` looked and found nothing, and how to look elsewhere."""
+    origin = flightlog.data_dir_origin(data_dir)
+    missing = "" if directory.is_dir() else "; it does not exist"
+    return (
+        f"no flight logs in {directory} ({origin}{missing}); to look elsewhere: "
+        "patrol logs --data-dir DIR, or set $PATROL_DATA_DIR"
+    )
 
 
 @cli.command("check")
