@@ -82,7 +82,8 @@ class SimOptionError(PatrolError):
 @click.option(
     "--free-ports",
     is_flag=True,
-    help="Use free loopback ports instead of PX4 SITL's numbering (printed as usual).",
+    help="Use free loopback ports, the cameras' too, instead of PX4 SITL's numbering (printed "
+    "as usual).",
 )
 @click.option(
     "--truth",
