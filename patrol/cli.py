@@ -26,7 +26,6 @@ from typing import Any, NoReturn, TypeVar
 
 import asyncclick as click
 from rich.console import Console
-from rich.table import Table
 
 from geofence.errors import PatrolError
 from missions import (
@@ -48,12 +47,12 @@ from patrol.names import NAME_COLS, named
 from patrol.operation import Assignment, Result, operate
 from patrol.options import data_dir_option
 from patrol.preflight import CheckResult, preflight
-from patrol.report import print_lint, print_plan
+from patrol.report import flights_table, print_lint, print_plan
 from patrol.resume import read_stopped
 from patrol.station.cli import station_command, station_link, station_options
 from patrol.vision.georef import Intrinsics
 from patrol.vision.pipeline import VisionRun
-from patrol.vision.setup import detector_factory, vision_run
+from patrol.vision.setup import detector_factory, video_for, vision_run
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -213,7 +212,8 @@ cli.add_command(station_command)
     "--video",
     default=None,
     help="Detect targets in this video: a stream URL (rtsp://, udp://, http://), a file, a "
-    "device number, or 'sim' for the simulator's camera.",
+    "device number, or 'sim' for the simulator's camera (vehicle k's on port 8800 + k; "
+    "'sim:PORT' for PORT + k, as patrol sim --base-port PORT prints).",
 )
 @click.option(
     "--detector",
@@ -282,6 +282,7 @@ async def fly_command(
     if video is None:
         _no_video(detector, classes, calibration)
     else:
+        video_for(video, 0)  # a bad sim:PORT is said before anything starts
         make_detector = detector_factory(detector or "thermal", classes)
         if calibration is not None:
             Intrinsics.from_file(calibration)  # a bad file is the pilot's to mend before flying
@@ -378,19 +379,22 @@ def _report_flights(console: Console, result: Result) -> None:
 async def logs_command(data_dir: Path | None) -> None:
     """List recorded flights: when, how long, how far, and how each ended."""
     console = Console()
-    table = Table(title="flights", title_justify="left")
-    for col in ("flight", "source", "duration", "samples", "last event"):
-        table.add_column(col)
-    for path in sorted(flightlog.data_dir(data_dir).glob("*.sqlite")):
-        summary = flightlog.summarise(path)
-        table.add_row(
-            path.stem,
-            summary.source,
-            f"{summary.duration_s:.0f} s",
-            str(summary.samples),
-            summary.last_event,
-        )
-    console.print(table)
+    directory = flightlog.data_dir(data_dir)
+    paths = sorted(directory.glob("*.sqlite"))
+    if not paths:
+        console.print(_no_flights(directory, data_dir), highlight=False, soft_wrap=True)
+        return
+    console.print(flights_table([(path.stem, flightlog.summarise(path)) for path in paths]))
+
+
+def _no_flights(directory: Path, data_dir: Path | None) -> str:
+    """Where `patrol logs` looked and found nothing, and how to look elsewhere."""
+    origin = flightlog.data_dir_origin(data_dir)
+    missing = "" if directory.is_dir() else "; it does not exist"
+    return (
+        f"no flight logs in {directory} ({origin}{missing}); to look elsewhere: "
+        "patrol logs --data-dir DIR, or set $PATROL_DATA_DIR"
+    )
 
 
 @cli.command("check")

@@ -56,6 +56,15 @@ def data_dir(option: Path | None = None) -> Path:
     return Path(base) / "patrol" / "flights"
 
 
+def data_dir_origin(option: Path | None = None) -> str:
+    """Where `data_dir(option)` came from, in the words of the option or variable that set it."""
+    if option is not None:
+        return "given by --data-dir"
+    if os.environ.get("PATROL_DATA_DIR"):
+        return "from $PATROL_DATA_DIR"
+    return "the default"
+
+
 def new_flight_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 

@@ -1,11 +1,14 @@
-"""Rich renderings of plans and lint reports for the terminal."""
+"""Rich renderings of plans, lint reports and flight lists for the terminal."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
 
 from missions import LintReport, Mission, Plan
+from patrol.flightlog import Summary
 
 
 def _minutes(seconds: float) -> str:
@@ -76,3 +79,24 @@ def print_lint(console: Console, mission: Mission, report: LintReport) -> None:
     table.add_row("min clearance", f"{report.min_clearance_m:.2f} m to the fence")
     console.print(table)
     console.print("[green]ok:[/] every leg stays inside the fence")
+
+
+def flights_table(flights: Sequence[tuple[str, Summary]]) -> Table:
+    """`patrol logs`: one row per flight id. The id is what `--resume` and the station take, so
+    it is never cut; on a narrow terminal the source and the last event fold instead."""
+    table = Table(title="flights", title_justify="left")
+    id_width = max((len(flight_id) for flight_id, _ in flights), default=0)
+    table.add_column("flight", no_wrap=True, min_width=id_width)
+    table.add_column("source", overflow="fold")
+    table.add_column("duration", justify="right")
+    table.add_column("samples", justify="right")
+    table.add_column("last event", overflow="fold")
+    for flight_id, summary in flights:
+        table.add_row(
+            flight_id,
+            summary.source,
+            f"{summary.duration_s:.0f} s",
+            str(summary.samples),
+            summary.last_event,
+        )
+    return table

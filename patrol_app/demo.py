@@ -2,7 +2,8 @@
 command: plan the Mukdahan sample, start a station and a simulated vehicle with its thermal
 camera and people and a car near the hot-spots (and one person across the river), preflight and
 fly the hot-spot round with detection on, forward each hit to the station as it is confirmed,
-and review what the station holds."""
+review what the station holds, and print the commands that list its flight logs and serve the
+review map (naming the `patrol` that ran, so they work pasted where `make demo` ran)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from patrol.files import numbered, write_all
 from patrol.mavsdk_vehicle import connect
 from patrol.operation import Assignment, operate
 from patrol.report import print_plan
+from patrol.shell import command_line, patrol_command
 from patrol.station.sender import StationLink
 from patrol.station.serve import running
 from patrol.station.tokens import Role, add_token
@@ -142,14 +144,25 @@ async def run_demo(out: Path, speedup: float, console: Console) -> Path:
             f"{f['distance_m']:.0f} m flown, {f['hits']} hits "
             f"({len(logged)} in the flight log)"
         )
-    console.print(
-        "review on the map: patrol station serve "
-        f"--db {out / 'station.db'} --tokens {tokens}, then open "
-        f"http://127.0.0.1:8765/#token={staff_token}",
-        highlight=False,
-        soft_wrap=True,
-    )
+    _say_what_next(console, out, tokens, staff_token)
     return log_path
+
+
+def _say_what_next(console: Console, out: Path, tokens: Path, staff_token: str) -> None:
+    """The commands to list the demo's flight logs and serve its review map, each on a line
+    of its own, runnable as pasted into a shell where the demo ran."""
+    patrol = patrol_command()
+    station = command_line(
+        patrol, "station", "serve", "--db", out / "station.db", "--tokens", tokens
+    )
+    for line in (
+        f"the demo's flight logs are in {out / 'flights'}; list them with",
+        f"  {command_line(patrol, 'logs', '--data-dir', out / 'flights')}",
+        "review on the map: serve it with",
+        f"  {station}",
+        f"then open http://127.0.0.1:8765/#token={staff_token}",
+    ):
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 def _demo_tokens(path: Path) -> tuple[str, str]:

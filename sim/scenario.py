@@ -11,7 +11,7 @@
     home = [16.5424, 104.7246, 140.0]   # lat, lon, alt AMSL
     battery_wh = 100.0
     gps_sigma_m = 1.5
-    [camera]
+    [camera]                # every vehicle carries one unless enabled = false
     enabled = true
     view = "thermal"        # or "colour"
     fps = 10.0              # frames per wall second on the stream
@@ -54,6 +54,8 @@ from sim.targets import DEFAULT_HEAT, TargetClass
 PAD_SPACING_M = 10.0
 #: The Mukdahan sample's police station, home of the default scenario.
 DEFAULT_HOME = GeoPoint(16.5424, 104.7246, 140.0)
+#: Vehicle i's camera streams on this port + i unless told otherwise (`patrol fly --video sim`).
+DEFAULT_VIDEO_PORT = 8800
 
 
 class ScenarioError(PatrolError):
@@ -91,12 +93,14 @@ class VehicleSpec:
 
 @dataclass(frozen=True, slots=True)
 class CameraSpec:
-    """The simulated camera on every vehicle, and its video stream."""
+    """The simulated camera on every vehicle, and its video stream. Off unless asked for in
+    code, so a simulation binds no video port it was not given; on in scenario files and in
+    `patrol sim`, where `patrol fly --video sim` expects it."""
 
     enabled: bool = False
     view: View = View.THERMAL
     fps: float = 10.0
-    port: int = 8800
+    port: int = DEFAULT_VIDEO_PORT
     camera: Camera = field(default_factory=Camera)
 
 
@@ -161,6 +165,12 @@ def _num(source: str, key: str, value: Any, low: float, high: float) -> float:
     if not low <= value <= high:
         raise _fail(source, key, f"{value:g} is out of range; use {low:g} to {high:g}")
     return float(value)
+
+
+def _flag(source: str, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(source, key, f"must be true or false, got {value!r}")
+    return value
 
 
 def parse_scenario(doc: dict[str, Any], source: str) -> Scenario:
@@ -253,10 +263,10 @@ def _camera(raw: Any, source: str) -> CameraSpec:
     except (TypeError, ValueError) as exc:
         raise _fail(source, where.strip(), str(exc)) from exc
     return CameraSpec(
-        enabled=bool(raw.get("enabled", bool(raw))),
+        enabled=_flag(source, f"{where}enabled", raw.get("enabled", True)),
         view=views[raw.get("view", "thermal")],
         fps=_num(source, f"{where}fps", raw.get("fps", 10.0), 0.1, 200),
-        port=int(_num(source, f"{where}port", raw.get("port", 8800), 1024, 65000)),
+        port=int(_num(source, f"{where}port", raw.get("port", DEFAULT_VIDEO_PORT), 1024, 65000)),
         camera=camera,
     )
 

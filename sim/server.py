@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import anyio
-from anyio.abc import TaskStatus, UDPSocket
+from anyio.abc import Listener, SocketStream, TaskStatus, UDPSocket
 
+from geofence.errors import PatrolError
 from geofence.frames import LocalFrame
 from sim.autopilot import Autopilot, Firmware
 from sim.battery import Battery
@@ -35,6 +36,17 @@ PHYSICS_HZ = 50.0
 MAX_SIM_PER_TURN_S = 0.5
 TURN_S = 0.005
 GUST_TAU_S = 3.0
+
+
+class PortError(PatrolError):
+    """A port the simulator must listen on cannot be bound: taken by another simulator, a SITL
+    or anything else, or not ours to take. `port`, `what` listens there, and the OS's `reason`."""
+
+    def __init__(self, port: int, what: str, reason: str) -> None:
+        super().__init__(f"port {port} ({what}): {reason}")
+        self.port = port
+        self.what = what
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +147,7 @@ class Simulation:
         self.sim_time_s = 0.0
         self.wall_start_s = 0.0
         self.steps = 0
+        self._listeners: dict[int, Listener[SocketStream]] | None = None
 
     def _targets_for(self, frame: LocalFrame) -> list[Target]:
         out = []
@@ -257,40 +270,79 @@ class Simulation:
 
     # ---- serving ---------------------------------------------------------------------------------
 
+    async def bind(self) -> None:
+        """Bind every port the vehicles listen on, or raise PortError naming the first that
+        cannot be (nothing stays bound then). `serve` binds too; call this first to see a
+        taken port before starting anything else."""
+        if self._listeners is not None:
+            return
+        listeners: dict[int, Listener[SocketStream]] = {}
+        try:
+            for v in self.vehicles:
+                for link, port, name in (
+                    ("api", self.ports.api_local(v.index), "API client"),
+                    ("gcs", self.ports.gcs_local(v.index), "ground station"),
+                ):
+                    what = f"UDP, vehicle {v.index + 1}'s {name} link"
+                    v.raw[link] = self._udp(port, what)
+                    v.sockets[link] = await UDPSocket.from_socket(v.raw[link])
+            for v in self.vehicles:
+                if v.video is not None:
+                    port = self.scenario.camera.port + v.index
+                    try:
+                        listeners[v.index] = await anyio.create_tcp_listener(
+                            local_host=self.ports.host, local_port=port
+                        )
+                    except OSError as exc:
+                        what = f"TCP, vehicle {v.index + 1}'s camera video"
+                        raise PortError(port, what, exc.strerror or str(exc)) from exc
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self._close(listeners)
+            raise
+        self._listeners = listeners
+
+    def _udp(self, port: int, what: str) -> socket.socket:
+        raw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        raw.setblocking(False)
+        try:
+            raw.bind((self.ports.host, port))
+        except OSError as exc:
+            raw.close()
+            raise PortError(port, what, exc.strerror or str(exc)) from exc
+        return raw
+
+    async def _close(self, listeners: dict[int, Listener[SocketStream]]) -> None:
+        for listener in listeners.values():
+            await listener.aclose()
+        for v in self.vehicles:
+            for sock in v.sockets.values():
+                await sock.aclose()
+            for raw in v.raw.values():
+                raw.close()
+            v.sockets.clear()
+            v.raw.clear()
+
     async def serve(
         self, *, task_status: TaskStatus[Simulation] = anyio.TASK_STATUS_IGNORED
     ) -> None:
         """Bind every vehicle's sockets, report started, and run until cancelled."""
-        async with anyio.create_task_group() as tg:
-            for v in self.vehicles:
-                for link, port in (
-                    ("api", self.ports.api_local(v.index)),
-                    ("gcs", self.ports.gcs_local(v.index)),
-                ):
-                    raw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                    raw.setblocking(False)
-                    try:
-                        raw.bind((self.ports.host, port))
-                    except OSError:
-                        raw.close()
-                        raise
-                    v.raw[link] = raw
-                    v.sockets[link] = await UDPSocket.from_socket(raw)
-                    tg.start_soon(self._receive, v, link, v.sockets[link])
-            for v in self.vehicles:
-                if v.video is not None:
-                    await tg.start(
-                        v.video.serve, self.ports.host, self.scenario.camera.port + v.index
-                    )
-            self.wall_start_s = time.monotonic()
-            task_status.started(self)
-            try:
+        await self.bind()
+        listeners = self._listeners or {}
+        try:
+            async with anyio.create_task_group() as tg:
+                for v in self.vehicles:
+                    for link, sock in v.sockets.items():
+                        tg.start_soon(self._receive, v, link, sock)
+                    if v.video is not None:
+                        tg.start_soon(v.video.serve, listeners[v.index])
+                self.wall_start_s = time.monotonic()
+                task_status.started(self)
                 await self._run()
-            finally:
-                with anyio.CancelScope(shield=True):
-                    for v in self.vehicles:
-                        for sock in v.sockets.values():
-                            await sock.aclose()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._close(listeners)
+                self._listeners = None
 
     async def _receive(self, v: SimVehicle, link: str, sock: UDPSocket) -> None:
         try:

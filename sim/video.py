@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import anyio
 import cv2
-from anyio.abc import SocketStream, TaskStatus
+from anyio.abc import Listener, SocketStream
 
 from sim.camera import Frame
 
@@ -51,13 +51,10 @@ class MjpegServer:
         self.fps = fps
         self.frames_sent = 0
 
-    async def serve(
-        self, host: str, port: int, *, task_status: TaskStatus[int] = anyio.TASK_STATUS_IGNORED
-    ) -> None:
-        listener = await anyio.create_tcp_listener(local_host=host, local_port=port)
-        async with listener:
-            task_status.started(port)
-            await listener.serve(self._handle)
+    async def serve(self, listener: Listener[SocketStream]) -> None:
+        """Answer clients on `listener` (bound by the caller, so a taken port is its to say)
+        until cancelled."""
+        await listener.serve(self._handle)
 
     async def _handle(self, stream: SocketStream) -> None:
         async with stream:

@@ -20,9 +20,11 @@ from patrol.vision.onnx import OnnxDetector
 from patrol.vision.pipeline import VisionRun
 from patrol.vision.thermal import ThermalDetector
 
-#: `--video sim`: the simulator's camera stream of vehicle k (its default port, 8800 + k).
+#: `--video sim`: the simulator's camera stream of vehicle k (its default port, 8800 + k);
+#: `--video sim:PORT`: the same on PORT + k (`patrol sim --base-port PORT` prints it).
 SIM_VIDEO = "http://127.0.0.1:{port}/video.mjpg"
 SIM_VIDEO_PORT = 8800
+SIM_PREFIX = "sim:"
 
 
 def detector_factory(spec: str, classes: Path | None = None) -> Callable[[], Detector]:
@@ -40,7 +42,25 @@ def detector_factory(spec: str, classes: Path | None = None) -> Callable[[], Det
 
 
 def video_for(video: str, k: int) -> str:
-    return SIM_VIDEO.format(port=SIM_VIDEO_PORT + k) if video == "sim" else video
+    """What vehicle `k` of an operation reads for `--video`: the simulator's camera of vehicle
+    k for `sim` or `sim:PORT`, else the video as given. Raises VisionError for a bad port."""
+    port = _sim_video_port(video)
+    return video if port is None else SIM_VIDEO.format(port=port + k)
+
+
+def _sim_video_port(video: str) -> int | None:
+    """The port of vehicle 1's simulated camera that `video` names, or None for a real one."""
+    if video == "sim":
+        return SIM_VIDEO_PORT
+    if not video.startswith(SIM_PREFIX):
+        return None
+    port = video.removeprefix(SIM_PREFIX)
+    if not (port.isdigit() and 1 <= int(port) <= 65535):
+        raise VisionError(
+            f"--video {video!r}: give sim, or sim:PORT with the port patrol sim prints for "
+            "vehicle 1's camera (1 to 65535)"
+        )
+    return int(port)
 
 
 def vision_run(

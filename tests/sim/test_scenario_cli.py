@@ -9,8 +9,15 @@ import time
 from pathlib import Path
 
 import pytest
+from shapely import Point
 
+from geofence.loaders import load_area
+from missions import load_spec, plan_file
+from sim.camera import View
 from sim.scenario import FaultKind, ScenarioError, load_scenario
+from tests.conftest import EXAMPLES
+
+EXAMPLE_SCENARIO = EXAMPLES.parents[2] / "sim" / "examples" / "mukdahan.toml"
 
 GOOD = """
 speedup = 25.0
@@ -73,6 +80,36 @@ def test_bad_scenario_names_the_key(tmp_path, edit, message):
         load_scenario(_write(tmp_path, edit(GOOD)))
     assert message in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_the_example_scenario_is_the_samples_zone():
+    """sim/examples/mukdahan.toml, which the README teaches the format from, stays valid: at the
+    sample's home, with the spec's thermal camera, targets inside the zone and one across the
+    river."""
+    scenario = load_scenario(EXAMPLE_SCENARIO)
+    assert [v.home for v in scenario.vehicles] == [load_area(EXAMPLES / "area.geojson").home]
+    assert scenario.camera.enabled
+    assert scenario.camera.view is View.THERMAL
+    assert scenario.camera.camera == load_spec(EXAMPLES / "patrol.toml").camera
+    plan = plan_file(EXAMPLES / "hotspots.toml")
+    inside = {
+        t.name: all(
+            plan.free.contains(Point(*plan.frame.geodetic2enu(p.lat_deg, p.lon_deg)))
+            for p in t.path
+        )
+        for t in scenario.targets
+    }
+    assert [name for name, ok in inside.items() if not ok] == ["across the river"]
+    assert {FaultKind.GUST} == {f.kind for f in scenario.faults}
+
+
+def test_a_scenario_has_a_camera_unless_it_says_not(tmp_path):
+    assert load_scenario(_write(tmp_path, GOOD)).camera.enabled
+    off = load_scenario(_write(tmp_path, GOOD + "[camera]\nenabled = false\n"))
+    assert not off.camera.enabled
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(_write(tmp_path, GOOD + '[camera]\nenabled = "yes"\n'))
+    assert "[camera] enabled: must be true or false, got 'yes'" in str(info.value)
 
 
 def _patrol() -> list[str]:
