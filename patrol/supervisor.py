@@ -402,12 +402,13 @@ def _modes(setup: Setup, s: State, obs: Observation, out: _Out) -> State:
 
 def _taken_over(s: State, name: str, out: _Out) -> State:
     """The vehicle left a mode the supervisor had asked for and seen: someone else chose it
-    (another ground station, the sticks). A landing, and a monitor's return, are asked again."""
+    (another ground station, the sticks). A landing (asked, or wanted and not yet sent, as
+    when the pilot's land came while the link was down), and a monitor's return, are asked
+    again."""
     asked = s.asked
     what = asked.value if asked is not None else "command"
-    if asked is Command.LAND or (
-        asked is Command.RETURN and s.goal.cause in (Cause.MONITOR, Cause.MISSION_END)
-    ):
+    landing = asked is Command.LAND or s.course.command is Command.LAND  # wanted, maybe unsent
+    if landing or (asked is Command.RETURN and s.goal.cause in (Cause.MONITOR, Cause.MISSION_END)):
         out.events.append(Event("supervisor", f"{name} replaced the {what}: asking again"))
         return replace(s, confirmed=False, asked_at_s=-math.inf, tries=0)
     if asked is Command.HOLD:  # let go from elsewhere: the holds it met are over

@@ -342,6 +342,20 @@ def test_precedence_holds_and_a_monitor_return_stands(plan):
             assert goal.command in (Command.RETURN, Command.LAND)  # above every hold
 
 
+def test_a_landing_asked_while_the_link_was_down_stands_when_the_mode_changes_elsewhere():
+    """Found by the property above: returning, the pilot asks for a landing while the link is
+    down; when the link comes back the vehicle is in hold (set elsewhere). The landing, wanted
+    and not yet sent, must still be the goal, not the mission."""
+    quiet = Segment(1, 0.0, 0.0, None, False, False, False, None, 0.0)
+    plan = [quiet] * 5 + [
+        Segment(1, 0.0, 0.0, PilotCommand.RETURN, False, False, True, None, 0.0),
+        Segment(8, 0.0, 0.0, None, False, False, True, None, 0.0),
+        Segment(1, 0.0, 0.0, PilotCommand.LAND, False, False, False, None, 0.0),
+        Segment(1, 0.0, 0.0, None, False, True, True, FlightMode.HOLD, 0.0),
+    ]
+    test_precedence_holds_and_a_monitor_return_stands.hypothesis.inner_test(plan)
+
+
 @PROPERTY
 @given(st.lists(segments, min_size=1, max_size=12), st.floats(1.0, 6.0))
 def test_a_return_that_does_not_stop_a_fly_away_becomes_a_landing(plan, drift_mps):
