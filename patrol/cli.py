@@ -49,6 +49,7 @@ from patrol.options import data_dir_option
 from patrol.preflight import CheckResult, preflight
 from patrol.report import flights_table, print_lint, print_plan
 from patrol.resume import read_stopped
+from patrol.shell import command_line, patrol_command
 from patrol.station.cli import station_command, station_link, station_options
 from patrol.vision.georef import Intrinsics
 from patrol.vision.pipeline import VisionRun
@@ -303,7 +304,7 @@ async def fly_command(
         vision=vision,
         station=station,
     )
-    _report_flights(console, result)
+    _report_flights(console, result, data_dir)
 
 
 def _no_video(detector: str | None, classes: Path | None, calibration: Path | None) -> None:
@@ -340,7 +341,7 @@ def _early(outcome: FlightOutcome, ending: Ending) -> str:
     return f"landed before its mission ended ({why})"
 
 
-def _report_flights(console: Console, result: Result) -> None:
+def _report_flights(console: Console, result: Result, data_dir: Path | None) -> None:
     """Say how each flight ended and what comes next; raise for any that did not go to plan
     (the exit code is the worst ending's, `patrol.ending.exit_code`)."""
     failed: list[str] = []
@@ -352,7 +353,9 @@ def _report_flights(console: Console, result: Result) -> None:
         name = f"vehicle {who}: " if who else ""
         console.print(f"{name}flight {flown.flight_id}, log {flown.log_path}", highlight=False)
         outcome = flown.outcome
-        resume = f"after landing (and a battery swap): patrol fly --resume {flown.flight_id}"
+        again = ("--data-dir", data_dir) if data_dir is not None else ()
+        command = command_line(patrol_command(), "fly", "--resume", flown.flight_id, *again)
+        resume = f"after landing (and a battery swap): {command}"
         ending = Ending.INTERRUPTED if outcome is None else outcome.ended
         codes.append(exit_code(ending))
         if outcome is None or ending is Ending.INTERRUPTED:

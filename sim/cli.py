@@ -149,6 +149,10 @@ def _with_camera(scenario: Scenario, camera: str | None) -> Scenario:
     return replace(scenario, camera=spec)
 
 
+#: Vehicle i sends to api_remote_base + i, and base + 10 is the ground station's port.
+PX4_NUMBERED_VEHICLES = 10
+
+
 def _placed(scenario: Scenario, base_port: int | None, free_ports: bool) -> tuple[Scenario, Ports]:
     """The ports to listen and send on, and the scenario with its camera's port to match."""
     count = len(scenario.vehicles)
@@ -166,7 +170,13 @@ def _placed(scenario: Scenario, base_port: int | None, free_ports: bool) -> tupl
             )
         ports, video_port = ports_from_base(base_port), base_port
     else:
-        return scenario, Ports()
+        ports, video_port = Ports(), scenario.camera.port
+    if not free_ports and count > PX4_NUMBERED_VEHICLES:
+        raise SimOptionError(
+            f"{count} vehicles: in PX4's numbering vehicle {PX4_NUMBERED_VEHICLES + 1} would "
+            f"send to the ground station's port {ports.gcs_remote}; use --free-ports for more "
+            f"than {PX4_NUMBERED_VEHICLES}"
+        )
     return replace(scenario, camera=replace(scenario.camera, port=video_port)), ports
 
 

@@ -60,7 +60,8 @@ async def test_resume_after_an_early_landing_flies_exactly_the_remaining_waypoin
         first = await CliRunner().invoke(cli, [*args[:1], str(SPEC), *args[1:]])
         assert isinstance(first.exception, FlightAbortedError), first.output
         (first_log,) = list(tmp_path.glob("*.sqlite"))
-        assert f"patrol fly --resume {first_log.stem}" in str(first.exception)
+        said = str(first.exception)
+        assert f"patrol fly --resume {first_log.stem} --data-dir {tmp_path}" in said
         # it came down at the nearest safe point; the pilot carries it back to the pad
         body = sim.vehicles[0].ap.body
         body.east_m, body.north_m = 0.0, 0.0

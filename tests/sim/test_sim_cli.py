@@ -120,7 +120,8 @@ def _main(monkeypatch, capsys, args):
     [
         (["--base-port", "1023"], "--base-port 1023: out of range; with 1 vehicle"),
         (["--base-port", "55766"], "so use 1024 to 55765"),
-        (["--vehicles", "50", "--base-port", "55765"], "with 50 vehicles"),
+        (["--vehicles", "10", "--base-port", "55765"], "with 10 vehicles"),
+        (["--vehicles", "11"], "vehicle 11 would send to the ground station's port 14550"),
         (["--base-port", "20000", "--free-ports"], "--base-port and --free-ports both"),
     ],
 )
