@@ -76,6 +76,7 @@ async def sim_command(
     ports = local_ports(len(scenario.vehicles)) if free_ports else Ports()
     sim = Simulation(scenario, ports)
     console = Console()
+    console.soft_wrap = not console.is_terminal  # a pipe gets whole lines (URLs to copy)
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with anyio.create_task_group() as tg:
             await tg.start(sim.serve)
