@@ -19,7 +19,8 @@ import json
 import math
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -43,12 +44,14 @@ from patrol.ending import Ending, Exit, exit_code, worst
 from patrol.errors import RefusedError, VehicleError
 from patrol.files import numbered, write_all
 from patrol.flight import FlightAbortedError, FlightOutcome
-from patrol.mavsdk_vehicle import check_url, connect
+from patrol.library_log import LibraryLine, LibraryLog, native_stderr
+from patrol.mavsdk_vehicle import check_url, connect, mavsdk_log
 from patrol.operation import Assignment, Result, operate
 from patrol.options import data_dir_option
 from patrol.preflight import CheckResult, preflight
 from patrol.report import print_lint, print_plan
 from patrol.resume import read_stopped
+from patrol.screen import make_console, stamped
 from patrol.station.cli import station_command, station_link, station_options
 from patrol.vision.georef import Intrinsics
 from patrol.vision.pipeline import VisionRun
@@ -87,6 +90,24 @@ def vehicle_options(command: F) -> F:
     ):
         command = option(command)
     return command
+
+
+def verbose_option(help_text: str) -> Callable[[F], F]:
+    return click.option("-v", "--verbose", is_flag=True, help=help_text)
+
+
+@contextmanager
+def library_output(console: Console, verbose: bool) -> Iterator[LibraryLog]:
+    """For the block, what MAVSDK and native code (OpenCV, FFmpeg) say is off the screen: it
+    goes into the flight logs an operation attaches, and onto `console` only if `verbose`."""
+
+    def show(line: LibraryLine) -> None:
+        console.print(stamped(str(line)), style="dim", highlight=False, markup=False)
+
+    library = LibraryLog(show if verbose else None)
+    with native_stderr(library.take_threadsafe) as stderr, mavsdk_log(library.take_threadsafe):
+        library.syncs.append(stderr.sync)
+        yield library
 
 
 #: The entry-point group other packages register `patrol` commands under: the simulator's
@@ -140,7 +161,7 @@ async def plan_command(
 ) -> None:
     """Plan SOURCE (a patrol spec .toml), or check SOURCE (a QGroundControl .plan) against its
     fence."""
-    console = Console()
+    console = make_console()
     if source.suffix.lower() == ".plan":
         _check_plan(console, source, output, geojson, svg, as_json)
         return
@@ -227,6 +248,10 @@ cli.add_command(station_command)
     "spec's [camera].",
 )
 @station_options
+@verbose_option(
+    "Also show what MAVSDK, OpenCV and FFmpeg say; the flight log keeps it either way "
+    "(its library table)."
+)
 async def fly_command(
     source: Path | None,
     urls: tuple[str, ...],
@@ -242,6 +267,7 @@ async def fly_command(
     station_url: str | None,
     station_token_file: Path | None,
     station_ca: Path | None,
+    verbose: bool,
 ) -> None:
     """Preflight and fly SOURCE (a spec or a .plan) to the landing; Ctrl-C returns the vehicles.
 
@@ -278,19 +304,21 @@ async def fly_command(
         def vision(k: int, a: Assignment) -> VisionRun:
             return vision_run(video, k, make_detector, a, calibration)
 
-    console = Console()
+    console = make_console()
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    result = await operate(
-        assignments,
-        connect=connect,
-        data_dir=logs_dir,
-        console=console,
-        terminal_fd=sys.stdin.fileno() if interactive else None,
-        timeout_s=timeout_s,
-        separation_m=separation_m,
-        vision=vision,
-        station=station,
-    )
+    with library_output(console, verbose) as library:
+        result = await operate(
+            assignments,
+            connect=connect,
+            data_dir=logs_dir,
+            console=console,
+            terminal_fd=sys.stdin.fileno() if interactive else None,
+            timeout_s=timeout_s,
+            separation_m=separation_m,
+            vision=vision,
+            station=station,
+            library=library,
+        )
     _report_flights(console, result)
 
 
@@ -363,7 +391,7 @@ def _report_flights(console: Console, result: Result) -> None:
 @data_dir_option
 async def logs_command(data_dir: Path | None) -> None:
     """List recorded flights: when, how long, how far, and how each ended."""
-    console = Console()
+    console = make_console()
     table = Table(title="flights", title_justify="left")
     for col in ("flight", "source", "duration", "samples", "last event"):
         table.add_column(col)
@@ -382,27 +410,31 @@ async def logs_command(data_dir: Path | None) -> None:
 @cli.command("check")
 @click.argument("source", type=click.Path(path_type=Path))
 @vehicle_options
-async def check_command(source: Path, url: str, sortie: int, timeout_s: float) -> None:
+@verbose_option("Also show what MAVSDK says (otherwise not shown; a check keeps no log).")
+async def check_command(
+    source: Path, url: str, sortie: int, timeout_s: float, verbose: bool
+) -> None:
     """Preflight SOURCE (a spec or a .plan) on a vehicle: checks, uploads, read-back; no arming."""
     (assignment,) = assign.from_source(source, (url,), sortie, None)
     mission = assignment.mission
     check_url(url)
-    console = Console()
-    console.print(f"preflight of {mission.name} on {url}")
+    console = make_console()
+    console.print(f"preflight of {mission.name} on {url}", highlight=False)
 
     def report(result: CheckResult) -> None:
         mark = "[green]ok[/]  " if result.ok else "[red]FAIL[/]"
         console.print(f"  {mark} {result.name}: {result.detail}", highlight=False)
 
-    async with connect(url, timeout_s=timeout_s) as vehicle:
-        console.print(f"  connected to {vehicle.profile.name}")
-        await preflight(
-            vehicle,
-            mission,
-            battery_needed_pct=assignment.needed_pct,
-            reserve_pct=assignment.model.reserve_pct,
-            report=report,
-        )
+    with library_output(console, verbose):
+        async with connect(url, timeout_s=timeout_s) as vehicle:
+            console.print(f"  connected to {vehicle.profile.name}")
+            await preflight(
+                vehicle,
+                mission,
+                battery_needed_pct=assignment.needed_pct,
+                reserve_pct=assignment.model.reserve_pct,
+                report=report,
+            )
     console.print(f"[green]preflight passed[/]: {mission.name} is loaded; not armed")
 
 

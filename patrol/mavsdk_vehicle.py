@@ -11,7 +11,8 @@ in (ArduPilot stays in RTL or AUTO after a landing and refuses to arm there).
 Every wait is bounded and cancellable: transfers and commands go through MAVSDK's callback
 calls, so a Ctrl-C leaves no thread inside MAVSDK (a transfer is cancelled on the vehicle's
 side too); parameter calls, which MAVSDK offers only blocking, run in worker threads that
-MAVSDK's own timeout ends. MAVSDK's errors are translated into patrol's here and nowhere else.
+MAVSDK's own timeout ends. MAVSDK's errors are translated into patrol's here and nowhere else,
+and so are its log lines (`mavsdk_log`), which MAVSDK would otherwise print itself.
 """
 
 from __future__ import annotations
@@ -22,14 +23,21 @@ import json
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from functools import partial
 from typing import Any
 
 import anyio
 from mavsdk import Autopilot as MavsdkAutopilot
-from mavsdk import ComponentType, Configuration, MavsdkError
+from mavsdk import (
+    ComponentType,
+    Configuration,
+    LogLevel,
+    MavsdkError,
+    log_subscribe,
+    log_unsubscribe,
+)
 from mavsdk.asyncio import Mavsdk
 from mavsdk.plugins.mavlink_direct import MavlinkDirect, MavlinkDirectResult, MavlinkMessage
 from mavsdk.plugins.mission_raw import MissionItem, MissionRaw, MissionRawResult
@@ -48,6 +56,7 @@ from patrol.autopilots import (
     ParamKind,
 )
 from patrol.errors import CommandRejectedError, LinkError, TransferError, VehicleTimeoutError
+from patrol.library_log import Level, LibraryLine, Source
 from patrol.vehicle import FlightMode, ItemKind, Live, Status
 
 logger = logging.getLogger(__name__)
@@ -78,6 +87,31 @@ _MAV_RESULT = {
 }
 _CMD_ARM, _CMD_SET_MODE, _CMD_MISSION_START = 400, 176, 300
 _CMD_SET_MESSAGE_INTERVAL, _CMD_REQUEST_MESSAGE = 511, 512
+
+
+_LOG_LEVEL = {
+    LogLevel.DEBUG: Level.DEBUG,
+    LogLevel.INFO: Level.INFO,
+    LogLevel.WARN: Level.WARNING,
+    LogLevel.ERROR: Level.ERROR,
+}
+
+
+@contextmanager
+def mavsdk_log(take: Callable[[LibraryLine], None]) -> Iterator[None]:
+    """MAVSDK's log lines handed to `take` (on MAVSDK's threads) instead of printed by MAVSDK
+    (in colour, with a 12-hour clock), until the end of the block. The callback is MAVSDK's
+    one for the whole process, so lines are not told apart by vehicle."""
+
+    def line(level: LogLevel, message: str, _file: str | None, _line: int) -> bool:
+        take(LibraryLine(Source.MAVSDK, _LOG_LEVEL.get(level, Level.INFO), message))
+        return True  # MAVSDK prints nothing itself
+
+    log_subscribe(line)
+    try:
+        yield
+    finally:
+        log_unsubscribe()
 
 
 def check_url(url: str) -> None:
