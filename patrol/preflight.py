@@ -53,9 +53,11 @@ class CheckResult:
 Report = Callable[[CheckResult], None]
 
 
-def _fail(report: Report, name: str, reason: str) -> PreflightError:
+def _fail(report: Report, name: str, reason: str, outcome: str | None = None) -> PreflightError:
     report(CheckResult(name, False, reason))
-    return PreflightError(name, reason)
+    return (
+        PreflightError(name, reason) if outcome is None else PreflightError(name, reason, outcome)
+    )
 
 
 async def preflight(
@@ -152,12 +154,25 @@ async def _apply(vehicle: Vehicle, setting: Setting, report: Report) -> str:
     )
 
 
+#: What a failed ground check leaves: it runs before anything is sent to the vehicle.
+UNTOUCHED = "patrol sent the vehicle nothing"
+
+
 def _ground_checks(status: Status, mission: Mission, report: Report) -> None:
-    if status.armed or status.in_air:
+    if status.in_air:
         raise _fail(
             report,
             "on the ground",
-            "the vehicle is armed or flying; land and disarm it before a preflight",
+            "the vehicle is flying; land it and let it disarm, then run patrol again",
+            UNTOUCHED,
+        )
+    if status.armed:
+        raise _fail(
+            report,
+            "on the ground",
+            "the vehicle is already armed on the ground (by its pilot or another ground "
+            "station); disarm it, then run patrol again",
+            UNTOUCHED,
         )
     report(CheckResult("on the ground", True, "disarmed"))
     if not status.gps_fix_3d or status.satellites < MIN_SATELLITES:
