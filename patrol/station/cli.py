@@ -17,7 +17,7 @@ from patrol.ending import Exit
 from patrol.options import data_dir_option
 from patrol.screen import make_console
 from patrol.station.outbox import logs_with_pending
-from patrol.station.sender import Sender, StationLink
+from patrol.station.sender import Sender, StationLink, check_tls
 from patrol.station.serve import running
 from patrol.station.tokens import Role, TokensError, add_token
 
@@ -196,6 +196,7 @@ async def push_command(
     link = station_link(station_url, station_token_file, station_ca)
     if link is None:
         raise click.UsageError("give --station URL (or $PATROL_STATION)")
+    await check_tls(link)  # a certificate not trusted is the pilot's to mend: no retry does
     console = make_console()
     sender = Sender(link, lambda text: console.print(text, highlight=False))
     try:
