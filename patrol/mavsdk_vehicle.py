@@ -46,6 +46,7 @@ from mavsdk.plugins.param import Param, ParamResult
 from geofence.errors import PatrolError
 from geofence.frames import LatLon
 from geofence.mavlink import MavItem
+from geofence.words import plural
 from patrol import telemetry
 from patrol.autopilots import (
     ARDUPILOT,
@@ -422,7 +423,7 @@ class MavsdkVehicle:
                 words = result.name.lower().replace("_", " ")
                 if result is MissionRawResult.TOO_MANY_MISSION_ITEMS:
                     words = (
-                        f"the vehicle cannot hold {count} items; nothing was armed: "
+                        f"the vehicle cannot hold {plural(count, 'item')}; nothing was armed: "
                         "plan fewer (a simpler outline, a shorter sortie)"
                     )
                 raise TransferError(what, words)

@@ -31,6 +31,7 @@ from rich.live import Live as LiveDisplay
 
 from geofence.areas import Shape
 from geofence.frames import LatLon, LocalFrame
+from geofence.words import plural
 from missions.camera import Camera
 from missions.energy import VehicleModel
 from missions.mission import Mission
@@ -327,7 +328,7 @@ class Operation:
         self._mark_landed()
         counts = await self.sender.drain(self.settings.station_wait_s)
         self.say(
-            f"station: {counts.delivered} hits delivered"
+            f"station: {plural(counts.delivered, 'hit')} delivered"
             + (
                 f", {counts.queued} still queued (they go with the next flight, "
                 f"or now with: patrol station push)"

@@ -25,6 +25,7 @@ import anyio
 
 from geofence.frames import LocalFrame, ground_distance_m
 from geofence.mavlink import MavItem, fence_items, rally_items
+from geofence.words import plural
 from missions.mission import Mission
 from missions.returns import rally_alt_rel_m
 from patrol.autopilots import Setting
@@ -177,9 +178,11 @@ def _ground_checks(status: Status, mission: Mission, report: Report) -> None:
     report(CheckResult("on the ground", True, "disarmed"))
     if not status.gps_fix_3d or status.satellites < MIN_SATELLITES:
         raise _fail(
-            report, "GPS", f"no 3D fix ({status.satellites} satellites); wait for a fix in the open"
+            report,
+            "GPS",
+            f"no 3D fix ({plural(status.satellites, 'satellite')}); wait for a fix in the open",
         )
-    report(CheckResult("GPS", True, f"3D fix, {status.satellites} satellites"))
+    report(CheckResult("GPS", True, f"3D fix, {plural(status.satellites, 'satellite')}"))
     if status.home is None:
         raise _fail(report, "home", "the vehicle has no home position yet")
     home = status.home
@@ -256,7 +259,7 @@ async def _transfer(
         raise ReadbackMismatchError(
             kind.value,
             min(len(back), len(items)),
-            f"{len(items)} items sent, {len(back)} read back",
+            f"{plural(len(items), 'item')} sent, {len(back)} read back",
         )
     for k, (sent, got) in enumerate(zip(items, back, strict=True)):
         expected = vehicle.profile.expected_back(sent, _MISSION_TYPE[kind])
@@ -264,4 +267,4 @@ async def _transfer(
         if diff is not None:
             report(CheckResult(f"{kind.value} read back", False, f"item {k}: {diff}"))
             raise ReadbackMismatchError(kind.value, k, diff)
-    report(CheckResult(f"{kind.value} read back", True, f"{len(items)} items identical"))
+    report(CheckResult(f"{kind.value} read back", True, f"{plural(len(items), 'item')} identical"))

@@ -15,6 +15,7 @@ import asyncclick as click
 from rich.console import Console
 from rich.table import Table
 
+from geofence.words import plural
 from missions import plan_file, plan_text
 from missions.geojson_export import plan_geojson_text
 from missions.planner import Plan
@@ -144,7 +145,7 @@ async def run_demo(out: Path, speedup: float, console: Console) -> Path:
     for f in flights:
         console.print(
             f"station's flight {f['id']}: {f['state']}, {f['duration_s']:.0f} s, "
-            f"{f['distance_m']:.0f} m flown, {f['hits']} hits "
+            f"{f['distance_m']:.0f} m flown, {plural(f['hits'], 'hit')} "
             f"({len(logged)} in the flight log)"
         )
     console.print(

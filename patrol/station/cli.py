@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import anyio
 import asyncclick as click
 
+from geofence.words import plural
 from patrol import flightlog
 from patrol.ending import Exit
 from patrol.options import data_dir_option
@@ -206,8 +207,8 @@ async def push_command(
     finally:
         sender.close()
     console.print(
-        f"{counts.delivered} hits delivered, {counts.queued} queued, "
-        f"{counts.refused} refused; {counts.owed} records owed in all",
+        f"{plural(counts.delivered, 'hit')} delivered, {counts.queued} queued, "
+        f"{counts.refused} refused; {plural(counts.owed, 'record')} owed in all",
         highlight=False,
     )
     if counts.owed:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from geofence.words import plural
 from patrol.errors import StationError
 
 
@@ -70,7 +71,9 @@ class Tokens:
             parts = line.split()
             where = f"{path}:{number}"
             if len(parts) != 3:
-                raise TokensError(f"{where}: expected ROLE NAME TOKEN, got {len(parts)} words")
+                raise TokensError(
+                    f"{where}: expected ROLE NAME TOKEN, got {plural(len(parts), 'word')}"
+                )
             role_text, name, token = parts
             try:
                 role = Role(role_text.lower())

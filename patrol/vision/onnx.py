@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from geofence.words import plural
 from patrol.vision.detections import Detection, Image, Scene
 from patrol.vision.errors import VisionError
 
@@ -96,8 +97,9 @@ def decode(
         scores_all = rows[:, 4:]
     else:
         raise VisionError(
-            f"model output shape {list(shape)} cannot be decoded with {classes} class name(s): "
-            f"expected [1, N, {5 + classes}] (YOLOv5) or [1, {4 + classes}, N] (YOLOv8/v11); "
+            f"model output shape {list(shape)} cannot be decoded with "
+            f"{plural(classes, 'class name')}: expected [1, N, {5 + classes}] (YOLOv5) or "
+            f"[1, {4 + classes}, N] (YOLOv8/v11); "
             "check the class-names file matches the model"
         )
     ids = np.argmax(scores_all, axis=1)

@@ -152,6 +152,7 @@ async def test_a_mission_without_rally_points_gets_home_as_its_one(tmp_path):
         round(mission.home.lon_deg * 1e7),
     )
     assert ap.params["RTL_RETURN_ALT"] == pytest.approx(40.0)  # returns at the patrol altitude
+    assert "rally points read back: 1 item identical" in result.output  # never "1 items"
 
 
 async def test_a_vehicle_far_from_the_planned_home_is_refused_before_anything_is_sent():

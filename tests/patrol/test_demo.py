@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 from rich.console import Console
 
+from geofence.words import plural
 from patrol import flightlog
 from patrol_app.demo import run_demo
 
@@ -33,4 +34,5 @@ async def test_demo_plans_flies_and_reviews(tmp_path):
     station.close()
     assert stored == sorted(h.hit_id for h in hits)  # every hit forwarded, once
     assert state == "landed"
-    assert f"{len(hits)} hits ({len(hits)} in the flight log)" in " ".join(text.split())
+    said = f"{plural(len(hits), 'hit')} ({len(hits)} in the flight log)"
+    assert said in " ".join(text.split())
