@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import math
@@ -26,7 +27,8 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from functools import partial
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 import anyio
 from mavsdk import Autopilot as MavsdkAutopilot
@@ -43,7 +45,6 @@ from mavsdk.plugins.mavlink_direct import MavlinkDirect, MavlinkDirectResult, Ma
 from mavsdk.plugins.mission_raw import MissionItem, MissionRaw, MissionRawResult
 from mavsdk.plugins.param import Param, ParamResult
 
-from geofence.errors import PatrolError
 from geofence.frames import LatLon
 from geofence.mavlink import MavItem
 from geofence.words import plural
@@ -56,7 +57,13 @@ from patrol.autopilots import (
     AutopilotProfile,
     ParamKind,
 )
-from patrol.errors import CommandRejectedError, LinkError, TransferError, VehicleTimeoutError
+from patrol.errors import (
+    CommandRejectedError,
+    LinkError,
+    OptionError,
+    TransferError,
+    VehicleTimeoutError,
+)
 from patrol.library_log import Level, LibraryLine, Source
 from patrol.vehicle import FlightMode, ItemKind, Live, Status
 
@@ -115,17 +122,70 @@ def mavsdk_log(take: Callable[[LibraryLine], None]) -> Iterator[None]:
         log_unsubscribe()
 
 
+URL_EXAMPLES = (
+    "use e.g. udpin://0.0.0.0:14540, tcpout://192.168.1.10:5760 or serial:///dev/ttyUSB0:57600"
+)
+
+
 def check_url(url: str) -> None:
-    """A connection URL MAVSDK understands, or a one-line error saying what one looks like."""
-    example = (
-        "use e.g. udpin://0.0.0.0:14540, tcpout://192.168.1.10:5760 or serial:///dev/ttyUSB0:57600"
-    )
+    """A connection URL MAVSDK can open, or a one-line error (exit 2) saying what is wrong
+    with it and what one looks like: the scheme, the host (an IPv4 address must be one), the
+    port (1 to 65535), a serial device that exists and its baud rate."""
     if not url.startswith(URL_SCHEMES):
-        raise PatrolError(f"--vehicle {url!r} is not a URL patrol can open; {example}")
-    if not url.startswith("serial://"):
-        port = url.rpartition(":")[2]
-        if not port.isdigit() or not 0 < int(port) < 65536:
-            raise PatrolError(f"--vehicle {url!r}: {port!r} is not a port (1 to 65535); {example}")
+        raise OptionError(
+            f"--vehicle {url!r} is not a URL patrol can open; {URL_EXAMPLES}", option="--vehicle"
+        )
+    scheme, rest = url.split("://", 1)
+    if scheme == "serial":
+        _check_serial(url, rest)
+        return
+    host, _, port = rest.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        _bad_url(url, f"{port!r} is not a port (1 to 65535)")
+    if not host:
+        _bad_url(url, "it names no address (0.0.0.0 listens on every one)")
+    if all(c.isdigit() or c == "." for c in host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            _bad_url(url, f"{host!r} is not an IPv4 address")
+
+
+def _check_serial(url: str, rest: str) -> None:
+    device, _, baud = rest.partition(":")
+    if baud and not (baud.isdigit() and int(baud) > 0):
+        _bad_url(url, f"{baud!r} is not a baud rate (the radio's, e.g. 57600)")
+    if not Path(device).exists():
+        _bad_url(
+            url, f"no device {device}: is the radio plugged in (ls /dev/ttyUSB* /dev/ttyACM*)?"
+        )
+
+
+def _bad_url(url: str, what: str) -> NoReturn:
+    raise OptionError(f"--vehicle {url!r}: {what}; {URL_EXAMPLES}", option="--vehicle")
+
+
+_NO_BIND = (
+    "the port is taken (another ground station?), or the address is not one of this "
+    "machine's: free the port, or listen on udpin://0.0.0.0:PORT"
+)
+#: Why MAVSDK could not open a connection, and what to do (all the pilot's to mend: exit 2).
+_OPEN_FAILED = {
+    "CONNECTION_URL_INVALID": "MAVSDK cannot read this URL",
+    "SOCKET_ERROR": _NO_BIND,
+    "BIND_ERROR": _NO_BIND,
+    "SOCKET_CONNECTION_ERROR": "nothing accepts connections there: check the address and port",
+    "CONNECTION_ERROR": "the device cannot be opened (busy, or no permission: add the user to "
+    "the dialout group)",
+    "BAUDRATE_UNKNOWN": "the baud rate is not one the serial port takes",
+    "DESTINATION_IP_UNKNOWN": "the address cannot be resolved",
+}
+
+
+def _open_failed(url: str, exc: MavsdkError) -> OptionError:
+    result = str(exc).rsplit(":", 1)[-1].strip()
+    why = _OPEN_FAILED.get(result, f"MAVSDK says {result.lower().replace('_', ' ')}")
+    return OptionError(f"--vehicle {url!r}: cannot open it: {why}", option="--vehicle")
 
 
 def _to_mavsdk(item: MavItem, seq: int, kind: ItemKind, unused: float | None) -> MissionItem:
@@ -543,7 +603,7 @@ async def connect(url: str, *, timeout_s: float = 10.0) -> AsyncIterator[MavsdkV
         try:
             await mavsdk.add_any_connection(url)
         except MavsdkError as exc:
-            raise LinkError(f"cannot open {url}: {exc}", url=url) from exc
+            raise _open_failed(url, exc) from exc
         system = await mavsdk.first_autopilot(timeout_s=timeout_s)
         if system is None:
             raise LinkError(

@@ -2,6 +2,7 @@
 
 import math
 import re
+import socket
 import subprocess
 import sys
 from dataclasses import replace
@@ -15,6 +16,7 @@ from missions import plan_file, plan_text
 from patrol.cli import cli, exit_code_of
 from patrol.ending import Exit
 from patrol.errors import PreflightError, ReadbackMismatchError, TransferError
+from patrol.mavsdk_vehicle import URL_EXAMPLES
 from sim.autopilot import Firmware
 from sim.mission_transfer import MissionType
 from sim.scenario import DEFAULT_HOME, Fault, FaultKind, Scenario, VehicleSpec
@@ -131,6 +133,35 @@ def test_a_bad_url_exits_2_before_connecting():
     done = _patrol("check", SPEC, "--vehicle", "http://example")
     assert done.returncode == 2
     assert "is not a URL patrol can open" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("udpin://0.0.0.0:99999", "'99999' is not a port (1 to 65535)"),
+        ("udpin://999.1.1.1:14540", "'999.1.1.1' is not an IPv4 address"),
+        ("udpin://:14540", "it names no address (0.0.0.0 listens on every one)"),
+        ("serial:///dev/no-such-radio:57600", "no device /dev/no-such-radio"),
+        ("serial:///dev/null:fast", "'fast' is not a baud rate"),
+    ],
+)
+def test_a_url_that_cannot_work_is_one_line_exit_2(url, said):
+    done = _patrol("fly", SPEC, "--vehicle", url)
+    assert done.returncode == 2
+    assert done.stdout == ""  # refused before the flight began
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"patrol: error: --vehicle {url!r}: {said}")
+    assert line.endswith(f"; {URL_EXAMPLES}")
+
+
+def test_a_port_already_taken_is_one_line_exit_2():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        url = f"udpin://127.0.0.1:{taken.getsockname()[1]}"
+        done = _patrol("fly", SPEC, "--vehicle", url, "--timeout", "1")
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"patrol: error: --vehicle {url!r}: cannot open it: the port is taken")
 
 
 async def test_a_mission_without_rally_points_gets_home_as_its_one(tmp_path):
