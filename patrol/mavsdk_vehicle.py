@@ -617,6 +617,14 @@ async def connect(url: str, *, timeout_s: float = 10.0) -> AsyncIterator[MavsdkV
         vehicle._start_telemetry()
         try:
             await vehicle.request_telemetry()
+            # armed and mode come from the heartbeat: none decoded yet would read as disarmed
+            try:
+                with anyio.fail_after(timeout_s):
+                    await vehicle.wait_until(lambda: vehicle._beats > 0)
+            except TimeoutError as exc:
+                raise LinkError(
+                    f"the autopilot on {url} went silent after its first heartbeat", url=url
+                ) from exc
             yield vehicle
         finally:
             vehicle.close()
