@@ -2,12 +2,14 @@
 (`patrol.ending.Exit`; the README draws the same table):
 
 0    as planned (for `fly`: every vehicle landed at the end of its mission)
-2    bad input: a file, a field, an option cannot be used (PatrolError, a usage error): one
+2    bad input: a file, a field, an option, a vehicle URL or a connection it cannot open
+     (PatrolError, a usage error; for `station push` a station certificate not trusted): one
      line names it, says what is wrong and how to mend it; nothing was sent to a vehicle
 3    refused before arming: a preflight check, a parameter the vehicle lacks, a refused arm,
      a refused upload (VehicleError), or a start-up check (RefusedError: a video that gives
-     no frame, a model that does not load or run, a station token that is not a vehicle's);
-     nothing was armed. For `station push`: records the station has not taken yet
+     no frame, a model that does not load or run, a station token that is not a vehicle's or
+     a station certificate not trusted); nothing was armed. For `station push`: records the
+     station has not taken yet
 4    ended early, safely: a monitor, the pilot or the autopilot brought a vehicle back, or
      the mission had no return and the controller commanded one (FlightAbortedError)
 130  interrupted (Ctrl-C, SIGTERM): the vehicles were returned or left on their missions

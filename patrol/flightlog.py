@@ -2,8 +2,10 @@
 
 Schema (version 4):
 
-    meta(key TEXT PRIMARY KEY, value TEXT)          spec, mission, fence (JSON), vehicle URL,
-                                                    autopilot, software version, started_utc
+    meta(key TEXT PRIMARY KEY, value TEXT)          schema_version, started_utc, flight_id,
+                                                    source, sortie, sector, loops, digest,
+                                                    vehicle URL and label, the mission (.plan
+                                                    JSON), its fence and route, software
     telemetry(t_s REAL, lat_deg REAL, lon_deg REAL, alt_rel_m REAL, alt_amsl_m REAL,
               ground_speed_mps REAL, battery_pct REAL, voltage_v REAL, mode TEXT,
               armed INTEGER, in_air INTEGER, mission_current INTEGER)
@@ -25,7 +27,8 @@ Schema (version 4):
                                                     screen; not sent to the station
 
 t_s is seconds since the log was opened. WAL mode lets `patrol logs` read while a flight
-writes; rows are committed at least once a second, so a kill -9 loses at most about a second.
+writes; rows are committed every half second (events and hits at once), so a kill -9 loses at
+most about that much.
 Files live in one data directory: --data-dir, else $PATROL_DATA_DIR, else
 $XDG_DATA_HOME/patrol/flights (~/.local/share/patrol/flights).
 """
