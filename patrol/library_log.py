@@ -102,7 +102,6 @@ class LibraryLog:
         self._sinks: list[Callable[[LibraryLine], None]] = []
         self._queue: queue.SimpleQueue[LibraryLine] = queue.SimpleQueue()
         self.syncs: list[Callable[[], None]] = []
-        self.lines = 0  # taken in all
 
     def attach(self, sinks: Sequence[Callable[[LibraryLine], None]]) -> None:
         """Write each line from now on into every one of `sinks` (the flight logs)."""
@@ -117,7 +116,6 @@ class LibraryLog:
         self._sinks = []
 
     def take(self, line: LibraryLine) -> None:
-        self.lines += 1
         for sink in self._sinks:
             sink(line)
         if self._show is not None:
