@@ -22,6 +22,7 @@ from shapely.validation import explain_validity
 from geofence.errors import AreaError
 from geofence.fence import RallyPoint
 from geofence.frames import GeoPoint, LatLon, ground_distance_m
+from geofence.words import plural
 
 Ring = tuple[LatLon, ...]
 
@@ -142,7 +143,8 @@ def build_ring(coords: Sequence[LatLon], *, path: str, feature: str) -> Ring:
         ring.pop()
     if len(set(ring)) < 3:
         raise AreaError(
-            f"polygon has {len(set(ring))} distinct vertices; a polygon needs at least 3",
+            f"polygon has {plural(len(set(ring)), 'distinct vertex', 'distinct vertices')}; "
+            "a polygon needs at least 3",
             path=path,
             feature=feature,
         )

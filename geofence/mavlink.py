@@ -15,6 +15,7 @@ from enum import IntEnum
 
 from geofence.fence import Fence, FenceCircle, FencePolygon, RallyPoint
 from geofence.frames import LatLon
+from geofence.words import plural
 
 
 class MavCmd(IntEnum):
@@ -137,7 +138,8 @@ def fence_from_items(
             count = int(item.param1 or 0)
             group = items[i : i + count]
             if count < 3 or len(group) < count or any(g.command != item.command for g in group):
-                raise ValueError(f"fence item {i}: polygon of {count} vertices is incomplete")
+                vertices = plural(count, "vertex", "vertices")
+                raise ValueError(f"fence item {i}: polygon of {vertices} is incomplete")
             polygons.append(
                 FencePolygon(
                     tuple(LatLon(g.x_lat_deg, g.y_lon_deg) for g in group),

@@ -22,6 +22,7 @@ from geofence.errors import AreaError
 from geofence.fence import Fence, LocalFence, RallyPoint, check_home_inside
 from geofence.frames import GeoPoint, LocalFrame
 from geofence.loaders import load_area
+from geofence.words import plural
 from missions import patterns, returns, sectors
 from missions import rally as rally_points
 from missions.camera import Footprint
@@ -190,7 +191,9 @@ def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
     )
     sorties = tuple(planner.split(work))
     if len(sorties) > 1:
-        warnings.append(f"longer than one battery: {len(sorties)} sorties, land and swap between")
+        warnings.append(
+            f"longer than one battery: {plural(len(sorties), 'sortie')}, land and swap between"
+        )
     targets = _return_targets(spec, area, local, router, sorties)
     rally_alt_m = returns.rally_alt_rel_m(spec.autopilot, spec.alt_rel_m)
     rally = tuple(
@@ -328,7 +331,7 @@ def _reachable(free: BaseGeometry, entry: Point2, warnings: list[str]) -> BaseGe
     reach = min(parts, key=lambda p: p.distance(at))
     lost_m2 = sum(p.area for p in parts if p is not reach)
     warnings.append(
-        f"{len(parts) - 1} part(s) of the free space ({lost_m2:,.0f} m2, "
+        f"{plural(len(parts) - 1, 'part')} of the free space ({lost_m2:,.0f} m2, "
         f"{lost_m2 / free.area * 100:.1f} %) cannot be reached from home without "
         "crossing the margin or an exclusion: not patrolled"
     )

@@ -10,6 +10,7 @@ from html import escape
 from shapely.geometry.base import BaseGeometry
 
 from geofence.build import polygons_of
+from geofence.words import plural
 from missions.planner import Plan
 from missions.route import LegKind
 
@@ -115,9 +116,9 @@ def _furniture(plan: Plan, view: _View) -> list[str]:
     s = plan.summary()
     cov = "" if s["coverage_pct"] is None else f", coverage {s['coverage_pct']} %"
     text = (
-        f"{escape(plan.spec.name)}: {s['pattern']}, {s['waypoints']} waypoints, "
+        f"{escape(plan.spec.name)}: {s['pattern']}, {plural(plan.waypoint_count, 'waypoint')}, "
         f"{plan.length_m / 1000:.2f} km, {plan.duration_s / 60:.1f} min, "
-        f"{s['sorties']} sortie(s){cov}, min clearance {s['min_clearance_m']} m"
+        f"{plural(len(plan.sorties), 'sortie')}{cov}, min clearance {s['min_clearance_m']} m"
     )
     return [
         f'<rect x="20" y="{y - 6:.1f}" width="{bar_px:.1f}" height="6" fill="#000"/>',

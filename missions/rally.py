@@ -19,6 +19,7 @@ from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
 from geofence.fence import LocalFence
+from geofence.words import plural
 from missions.errors import PlanningError
 from missions.returns import TOLERANCE_M, FloatArray, Point2, Target, blocked_returns, nearest
 from missions.spec import Autopilot
@@ -213,8 +214,8 @@ def _pruned(
 def _refusal(local: LocalFence, at: FloatArray, limit: int) -> PlanningError:
     where = local.frame.enu2geodetic(float(at[0]), float(at[1]))
     return PlanningError(
-        f"the {limit} rally points the autopilot stores cannot keep every return it may fly "
-        "clear of the fence by the margin: the straight return from "
+        f"the {plural(limit, 'rally point')} the autopilot stores cannot keep every return it "
+        "may fly clear of the fence by the margin: the straight return from "
         f"{where.lat_deg:.6f}, {where.lon_deg:.6f} (lat, lon) still is not; add rally points "
         "(role 'rally') to the area file where returns from there are clear, or leave that part "
         "of the zone out"

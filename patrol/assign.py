@@ -15,6 +15,7 @@ from pathlib import Path
 from geofence.build import select_zones
 from geofence.errors import PatrolError
 from geofence.loaders import load_area
+from geofence.words import plural
 from missions import VehicleModel, check_mission, load_plan, load_spec
 from missions.camera import Camera
 from missions.mission import Mission
@@ -67,9 +68,10 @@ def from_source(
     out = []
     for k, url in enumerate(urls):
         planned = _planned(source, k, len(urls), loops)
-        if sortie > len(planned.missions):
+        if sortie > (count := len(planned.missions)):
             raise OptionError(
-                f"Invalid value for '--sortie': the patrol has {len(planned.missions)} sortie(s)",
+                f"--sortie {sortie}: the patrol has {plural(count, 'sortie')}; give --sortie "
+                + (f"1 to {count}" if count > 1 else "1, or leave it out"),
                 option="--sortie",
             )
         out.append(_assignment(planned, url, source, sortie, k, len(urls), loops))

@@ -2,12 +2,14 @@
 (`patrol.ending.Exit`; the README draws the same table):
 
 0    as planned (for `fly`: every vehicle landed at the end of its mission)
-2    bad input: a file, a field, an option cannot be used (PatrolError, a usage error): one
+2    bad input: a file, a field, an option, a vehicle URL or a connection it cannot open
+     (PatrolError, a usage error; for `station push` a station certificate not trusted): one
      line names it, says what is wrong and how to mend it; nothing was sent to a vehicle
 3    refused before arming: a preflight check, a parameter the vehicle lacks, a refused arm,
      a refused upload (VehicleError), or a start-up check (RefusedError: a video that gives
-     no frame, a model that does not load or run, a station token that is not a vehicle's);
-     nothing was armed. For `station push`: records the station has not taken yet
+     no frame, a model that does not load or run, a station token that is not a vehicle's or
+     a station certificate not trusted); nothing was armed. For `station push`: records the
+     station has not taken yet
 4    ended early, safely: a monitor, the pilot or the autopilot brought a vehicle back, or
      the mission had no return and the controller commanded one (FlightAbortedError)
 130  interrupted (Ctrl-C, SIGTERM): the vehicles were returned or left on their missions
@@ -19,7 +21,8 @@ import json
 import math
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -42,13 +45,15 @@ from patrol.ending import Ending, Exit, exit_code, worst
 from patrol.errors import RefusedError, VehicleError
 from patrol.files import numbered, write_all
 from patrol.flight import FlightAbortedError, FlightOutcome
-from patrol.mavsdk_vehicle import check_url, connect
+from patrol.library_log import LibraryLine, LibraryLog, native_stderr
+from patrol.mavsdk_vehicle import check_url, connect, mavsdk_log
 from patrol.names import NAME_COLS, named
 from patrol.operation import Assignment, Result, operate
 from patrol.options import data_dir_option
 from patrol.preflight import CheckResult, preflight
 from patrol.report import flights_table, print_lint, print_plan
 from patrol.resume import read_stopped
+from patrol.screen import make_console, stamped
 from patrol.shell import command_line, patrol_command
 from patrol.station.cli import station_command, station_link, station_options
 from patrol.vision.georef import Intrinsics
@@ -88,6 +93,24 @@ def vehicle_options(command: F) -> F:
     ):
         command = option(command)
     return command
+
+
+def verbose_option(help_text: str) -> Callable[[F], F]:
+    return click.option("-v", "--verbose", is_flag=True, help=help_text)
+
+
+@contextmanager
+def library_output(console: Console, verbose: bool) -> Iterator[LibraryLog]:
+    """For the block, what MAVSDK and native code (OpenCV, FFmpeg) say is off the screen: it
+    goes into the flight logs an operation attaches, and onto `console` only if `verbose`."""
+
+    def show(line: LibraryLine) -> None:
+        console.print(stamped(str(line)), style="dim", highlight=False, markup=False)
+
+    library = LibraryLog(show if verbose else None)
+    with native_stderr(library.take_threadsafe) as stderr, mavsdk_log(library.take_threadsafe):
+        library.syncs.append(stderr.sync)
+        yield library
 
 
 #: The entry-point group other packages register `patrol` commands under: the simulator's
@@ -141,7 +164,7 @@ async def plan_command(
 ) -> None:
     """Plan SOURCE (a patrol spec .toml), or check SOURCE (a QGroundControl .plan) against its
     fence."""
-    console = Console()
+    console = make_console()
     if source.suffix.lower() == ".plan":
         _check_plan(console, source, output, geojson, svg, as_json)
         return
@@ -236,6 +259,10 @@ cli.add_command(station_command)
     "spec's [camera].",
 )
 @station_options
+@verbose_option(
+    "Also show what MAVSDK, OpenCV and FFmpeg say; the flight log keeps it either way "
+    "(its library table)."
+)
 async def fly_command(
     source: Path | None,
     urls: tuple[str, ...],
@@ -252,6 +279,7 @@ async def fly_command(
     station_url: str | None,
     station_token_file: Path | None,
     station_ca: Path | None,
+    verbose: bool,
 ) -> None:
     """Preflight and fly SOURCE (a spec or a .plan) to the landing; Ctrl-C returns the vehicles
     and watches them land (a second Ctrl-C leaves the return to the autopilot).
@@ -291,19 +319,21 @@ async def fly_command(
         def vision(k: int, a: Assignment) -> VisionRun:
             return vision_run(video, k, make_detector, a, calibration)
 
-    console = Console()
+    console = make_console()
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    result = await operate(
-        assignments,
-        connect=connect,
-        data_dir=logs_dir,
-        console=console,
-        terminal_fd=sys.stdin.fileno() if interactive else None,
-        timeout_s=timeout_s,
-        separation_m=separation_m,
-        vision=vision,
-        station=station,
-    )
+    with library_output(console, verbose) as library:
+        result = await operate(
+            assignments,
+            connect=connect,
+            data_dir=logs_dir,
+            console=console,
+            terminal_fd=sys.stdin.fileno() if interactive else None,
+            timeout_s=timeout_s,
+            separation_m=separation_m,
+            vision=vision,
+            station=station,
+            library=library,
+        )
     _report_flights(console, result, data_dir)
 
 
@@ -381,7 +411,7 @@ def _report_flights(console: Console, result: Result, data_dir: Path | None) -> 
 @data_dir_option
 async def logs_command(data_dir: Path | None) -> None:
     """List recorded flights: when, how long, how far, and how each ended."""
-    console = Console()
+    console = make_console()
     directory = flightlog.data_dir(data_dir)
     paths = sorted(directory.glob("*.sqlite"))
     if not paths:
@@ -403,28 +433,32 @@ def _no_flights(directory: Path, data_dir: Path | None) -> str:
 @cli.command("check")
 @click.argument("source", type=click.Path(path_type=Path))
 @vehicle_options
-async def check_command(source: Path, url: str, sortie: int, timeout_s: float) -> None:
+@verbose_option("Also show what MAVSDK says (otherwise not shown; a check keeps no log).")
+async def check_command(
+    source: Path, url: str, sortie: int, timeout_s: float, verbose: bool
+) -> None:
     """Preflight SOURCE (a spec or a .plan) on a vehicle: checks, uploads, read-back; no arming."""
     (assignment,) = assign.from_source(source, (url,), sortie, None)
     mission = assignment.mission
     check_url(url)
-    console = Console()
-    console.print(f"preflight of {mission.name} on {url}")
+    console = make_console()
+    console.print(f"preflight of {mission.name} on {url}", highlight=False)
 
     def report(result: CheckResult) -> None:
         colour = {"ok": "green", "warn": "yellow", "FAIL": "red"}[result.mark]
         mark = f"[{colour}]{result.mark:<4}[/]"
         console.print(f"  {mark} {result.name}: {result.detail}", highlight=False, soft_wrap=True)
 
-    async with connect(url, timeout_s=timeout_s) as vehicle:
-        console.print(f"  connected to {vehicle.profile.name}")
-        await preflight(
-            vehicle,
-            mission,
-            battery_needed_pct=assignment.needed_pct,
-            reserve_pct=assignment.model.reserve_pct,
-            report=report,
-        )
+    with library_output(console, verbose):
+        async with connect(url, timeout_s=timeout_s) as vehicle:
+            console.print(f"  connected to {vehicle.profile.name}")
+            await preflight(
+                vehicle,
+                mission,
+                battery_needed_pct=assignment.needed_pct,
+                reserve_pct=assignment.model.reserve_pct,
+                report=report,
+            )
     console.print(f"[green]preflight passed[/]: {mission.name} is loaded; not armed")
 
 

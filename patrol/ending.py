@@ -5,10 +5,11 @@ The whole command line's exit codes are `Exit`; `patrol/cli.py` and the README d
 table:
 
     0    DONE         as planned (for `fly`: every vehicle landed at the end of its mission)
-    2    BAD_INPUT    an input cannot be used: a file, a field, an option; nothing was sent
+    2    BAD_INPUT    an input cannot be used: a file, a field, an option, a vehicle URL or a
+                      connection it cannot open; nothing was sent
     3    REFUSED      refused before arming: a preflight check, a parameter the vehicle lacks,
-                      a refused arm or upload, a video, model or station token that cannot
-                      work; nothing was armed
+                      a refused arm or upload, a video, model, station token or station
+                      certificate that cannot work; nothing was armed
     4    ENDED_EARLY  ended early, safely: a monitor, the pilot or the autopilot brought the
                       vehicle back, or the mission had no return and the controller commanded one
     130  INTERRUPTED  the controller was interrupted (Ctrl-C, SIGTERM)

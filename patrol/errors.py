@@ -61,10 +61,13 @@ class ReadbackMismatchError(VehicleError):
 
 
 class PreflightError(VehicleError):
-    def __init__(self, check: str, reason: str) -> None:
+    """A preflight check failed; `outcome` says what patrol left undone (for a vehicle found
+    armed, "the vehicle was not armed" would contradict the reason)."""
+
+    def __init__(self, check: str, reason: str, outcome: str = "the vehicle was not armed") -> None:
         self.check = check
         self.reason = reason
-        super().__init__(f"preflight check '{check}' failed: {reason}; the vehicle was not armed")
+        super().__init__(f"preflight check '{check}' failed: {reason}; {outcome}")
 
 
 class RefusedError(PatrolError):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import anyio
 
 from geofence.frames import LocalFrame
+from geofence.words import plural
 from missions.energy import VehicleModel
 from missions.mission import Mission
 from patrol import supervisor
@@ -192,7 +193,7 @@ async def _fly(
     except VehicleError as exc:
         log.event("mission start refused", str(exc))
         raise
-    log.event("mission started", f"{len(mission.items)} items")
+    log.event("mission started", plural(len(mission.items), "item"))
     say(f"{_prefix(watch)}mission started")
     state = supervisor.start(watch.clock())
     await _wait("take-off", 60.0, lambda: live.in_air, watch)
@@ -235,7 +236,9 @@ async def _fly(
     log.event(
         "landed",
         f"disarmed on the ground; ended: {ended.value}"
-        + ("" if finished else f", before the mission ended ({len(mission.items)} items)"),
+        + (
+            "" if finished else f", before the mission ended ({plural(len(mission.items), 'item')})"
+        ),
     )
     say(f"{_prefix(watch)}landed and disarmed ({ended.value})")
     return FlightOutcome(

@@ -1,9 +1,11 @@
 """The flight log: one self-contained SQLite file per flight, readable while it is written.
 
-Schema (version 3):
+Schema (version 4):
 
-    meta(key TEXT PRIMARY KEY, value TEXT)          spec, mission, fence (JSON), vehicle URL,
-                                                    autopilot, software version, started_utc
+    meta(key TEXT PRIMARY KEY, value TEXT)          schema_version, started_utc, flight_id,
+                                                    source, sortie, sector, loops, digest,
+                                                    vehicle URL and label, the mission (.plan
+                                                    JSON), its fence and route, software
     telemetry(t_s REAL, lat_deg REAL, lon_deg REAL, alt_rel_m REAL, alt_amsl_m REAL,
               ground_speed_mps REAL, battery_pct REAL, voltage_v REAL, mode TEXT,
               armed INTEGER, in_air INTEGER, mission_current INTEGER)
@@ -19,9 +21,14 @@ Schema (version 3):
                                                     report, queued in the hit's own
                                                     transaction), 'flight-start' and
                                                     'flight-log' (the flight record)
+    library(t_s REAL, source TEXT, level TEXT, text TEXT)
+                                                    what MAVSDK, OpenCV, FFmpeg and other native
+                                                    code said (patrol.library_log), kept off the
+                                                    screen; not sent to the station
 
 t_s is seconds since the log was opened. WAL mode lets `patrol logs` read while a flight
-writes; rows are committed at least once a second, so a kill -9 loses at most about a second.
+writes; rows are committed every half second (events and hits at once), so a kill -9 loses at
+most about that much.
 Files live in one data directory: --data-dir, else $PATROL_DATA_DIR, else
 $XDG_DATA_HOME/patrol/flights (~/.local/share/patrol/flights).
 """
@@ -38,12 +45,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from patrol.library_log import LibraryLine
 from patrol.station.records import flight_record
 from patrol.station.schema import utc_text
 from patrol.vehicle import Live
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 COMMIT_EVERY_S = 0.5
+#: Library lines kept per flight; the rest are counted (a stream failing on every frame for an
+#: hour must not fill the disk).
+LIBRARY_LINES_KEPT = 20_000
 
 
 def data_dir(option: Path | None = None) -> Path:
@@ -92,6 +103,7 @@ class FlightLog:
                 kind TEXT NOT NULL, key TEXT NOT NULL, body BLOB NOT NULL,
                 queued_utc TEXT NOT NULL, delivered_utc TEXT,
                 attempts INTEGER NOT NULL DEFAULT 0, outcome TEXT, UNIQUE (kind, key));
+            CREATE TABLE IF NOT EXISTS library (t_s REAL, source TEXT, level TEXT, text TEXT);
         """)
         rows = {"schema_version": SCHEMA_VERSION, "started_utc": datetime.now(UTC).isoformat()}
         rows |= meta
@@ -104,6 +116,7 @@ class FlightLog:
         self.started_utc = datetime.fromisoformat(str(rows["started_utc"]))
         self.meta: dict[str, Any] = rows
         self._last_commit_s = self.start_s
+        self._library_lines = 0
 
     def _t(self) -> float:
         return time.monotonic() - self.start_s
@@ -138,6 +151,19 @@ class FlightLog:
         """Events are committed at once: they are the decisions a reviewer looks for."""
         self.db.execute("INSERT INTO events VALUES (?, ?, ?)", (self._t(), kind, detail))
         self.db.commit()
+
+    def library(self, line: LibraryLine) -> None:
+        """A library's line, at the time it was said; the first `LIBRARY_LINES_KEPT` are kept
+        and the rest counted (see `close`). Not a decision: committed with the telemetry."""
+        self._library_lines += 1
+        if self._library_lines <= LIBRARY_LINES_KEPT:
+            self._library_row(
+                line.at_s - self.start_s, line.source.value, line.level.value, line.text
+            )
+            self._maybe_commit()
+
+    def _library_row(self, t_s: float, source: str, level: str, text: str) -> None:
+        self.db.execute("INSERT INTO library VALUES (?, ?, ?, ?)", (t_s, source, level, text))
 
     def hit(
         self,
@@ -195,6 +221,8 @@ class FlightLog:
         self.db.commit()
 
     def close(self) -> None:
+        if (left := self._library_lines - LIBRARY_LINES_KEPT) > 0:
+            self._library_row(self._t(), "patrol", "warning", f"{left} more lines not kept")
         self.db.commit()
         self.db.close()
 

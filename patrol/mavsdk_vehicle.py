@@ -11,33 +11,43 @@ in (ArduPilot stays in RTL or AUTO after a landing and refuses to arm there).
 Every wait is bounded and cancellable: transfers and commands go through MAVSDK's callback
 calls, so a Ctrl-C leaves no thread inside MAVSDK (a transfer is cancelled on the vehicle's
 side too); parameter calls, which MAVSDK offers only blocking, run in worker threads that
-MAVSDK's own timeout ends. MAVSDK's errors are translated into patrol's here and nowhere else.
+MAVSDK's own timeout ends. MAVSDK's errors are translated into patrol's here and nowhere else,
+and so are its log lines (`mavsdk_log`), which MAVSDK would otherwise print itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from functools import partial
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 import anyio
 from mavsdk import Autopilot as MavsdkAutopilot
-from mavsdk import ComponentType, Configuration, MavsdkError
+from mavsdk import (
+    ComponentType,
+    Configuration,
+    LogLevel,
+    MavsdkError,
+    log_subscribe,
+    log_unsubscribe,
+)
 from mavsdk.asyncio import Mavsdk
 from mavsdk.plugins.mavlink_direct import MavlinkDirect, MavlinkDirectResult, MavlinkMessage
 from mavsdk.plugins.mission_raw import MissionItem, MissionRaw, MissionRawResult
 from mavsdk.plugins.param import Param, ParamResult
 
-from geofence.errors import PatrolError
 from geofence.frames import LatLon
 from geofence.mavlink import MavItem
+from geofence.words import plural
 from patrol import telemetry
 from patrol.autopilots import (
     ARDUPILOT,
@@ -47,7 +57,14 @@ from patrol.autopilots import (
     AutopilotProfile,
     ParamKind,
 )
-from patrol.errors import CommandRejectedError, LinkError, TransferError, VehicleTimeoutError
+from patrol.errors import (
+    CommandRejectedError,
+    LinkError,
+    OptionError,
+    TransferError,
+    VehicleTimeoutError,
+)
+from patrol.library_log import Level, LibraryLine, Source
 from patrol.vehicle import FlightMode, ItemKind, Live, Status
 
 logger = logging.getLogger(__name__)
@@ -80,17 +97,95 @@ _CMD_ARM, _CMD_SET_MODE, _CMD_MISSION_START = 400, 176, 300
 _CMD_SET_MESSAGE_INTERVAL, _CMD_REQUEST_MESSAGE = 511, 512
 
 
+_LOG_LEVEL = {
+    LogLevel.DEBUG: Level.DEBUG,
+    LogLevel.INFO: Level.INFO,
+    LogLevel.WARN: Level.WARNING,
+    LogLevel.ERROR: Level.ERROR,
+}
+
+
+@contextmanager
+def mavsdk_log(take: Callable[[LibraryLine], None]) -> Iterator[None]:
+    """MAVSDK's log lines handed to `take` (on MAVSDK's threads) instead of printed by MAVSDK
+    (in colour, with a 12-hour clock), until the end of the block. The callback is MAVSDK's
+    one for the whole process, so lines are not told apart by vehicle."""
+
+    def line(level: LogLevel, message: str, _file: str | None, _line: int) -> bool:
+        take(LibraryLine(Source.MAVSDK, _LOG_LEVEL.get(level, Level.INFO), message))
+        return True  # MAVSDK prints nothing itself
+
+    log_subscribe(line)
+    try:
+        yield
+    finally:
+        log_unsubscribe()
+
+
+URL_EXAMPLES = (
+    "use e.g. udpin://0.0.0.0:14540, tcpout://192.168.1.10:5760 or serial:///dev/ttyUSB0:57600"
+)
+
+
 def check_url(url: str) -> None:
-    """A connection URL MAVSDK understands, or a one-line error saying what one looks like."""
-    example = (
-        "use e.g. udpin://0.0.0.0:14540, tcpout://192.168.1.10:5760 or serial:///dev/ttyUSB0:57600"
-    )
+    """A connection URL MAVSDK can open, or a one-line error (exit 2) saying what is wrong
+    with it and what one looks like: the scheme, the host (an IPv4 address must be one), the
+    port (1 to 65535), a serial device that exists and its baud rate."""
     if not url.startswith(URL_SCHEMES):
-        raise PatrolError(f"--vehicle {url!r} is not a URL patrol can open; {example}")
-    if not url.startswith("serial://"):
-        port = url.rpartition(":")[2]
-        if not port.isdigit() or not 0 < int(port) < 65536:
-            raise PatrolError(f"--vehicle {url!r}: {port!r} is not a port (1 to 65535); {example}")
+        raise OptionError(
+            f"--vehicle {url!r} is not a URL patrol can open; {URL_EXAMPLES}", option="--vehicle"
+        )
+    scheme, rest = url.split("://", 1)
+    if scheme == "serial":
+        _check_serial(url, rest)
+        return
+    host, _, port = rest.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        _bad_url(url, f"{port!r} is not a port (1 to 65535)")
+    if not host:
+        _bad_url(url, "it names no address (0.0.0.0 listens on every one)")
+    if all(c.isdigit() or c == "." for c in host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            _bad_url(url, f"{host!r} is not an IPv4 address")
+
+
+def _check_serial(url: str, rest: str) -> None:
+    device, _, baud = rest.partition(":")
+    if baud and not (baud.isdigit() and int(baud) > 0):
+        _bad_url(url, f"{baud!r} is not a baud rate (the radio's, e.g. 57600)")
+    if not Path(device).exists():
+        _bad_url(
+            url, f"no device {device}: is the radio plugged in (ls /dev/ttyUSB* /dev/ttyACM*)?"
+        )
+
+
+def _bad_url(url: str, what: str) -> NoReturn:
+    raise OptionError(f"--vehicle {url!r}: {what}; {URL_EXAMPLES}", option="--vehicle")
+
+
+_NO_BIND = (
+    "the port is taken (another ground station?), or the address is not one of this "
+    "machine's: free the port, or listen on udpin://0.0.0.0:PORT"
+)
+#: Why MAVSDK could not open a connection, and what to do (all the pilot's to mend: exit 2).
+_OPEN_FAILED = {
+    "CONNECTION_URL_INVALID": "MAVSDK cannot read this URL",
+    "SOCKET_ERROR": _NO_BIND,
+    "BIND_ERROR": _NO_BIND,
+    "SOCKET_CONNECTION_ERROR": "nothing accepts connections there: check the address and port",
+    "CONNECTION_ERROR": "the device cannot be opened (busy, or no permission: add the user to "
+    "the dialout group)",
+    "BAUDRATE_UNKNOWN": "the baud rate is not one the serial port takes",
+    "DESTINATION_IP_UNKNOWN": "the address cannot be resolved",
+}
+
+
+def _open_failed(url: str, exc: MavsdkError) -> OptionError:
+    result = str(exc).rsplit(":", 1)[-1].strip()
+    why = _OPEN_FAILED.get(result, f"MAVSDK says {result.lower().replace('_', ' ')}")
+    return OptionError(f"--vehicle {url!r}: cannot open it: {why}", option="--vehicle")
 
 
 def _to_mavsdk(item: MavItem, seq: int, kind: ItemKind, unused: float | None) -> MissionItem:
@@ -388,7 +483,7 @@ class MavsdkVehicle:
                 words = result.name.lower().replace("_", " ")
                 if result is MissionRawResult.TOO_MANY_MISSION_ITEMS:
                     words = (
-                        f"the vehicle cannot hold {count} items; nothing was armed: "
+                        f"the vehicle cannot hold {plural(count, 'item')}; nothing was armed: "
                         "plan fewer (a simpler outline, a shorter sortie)"
                     )
                 raise TransferError(what, words)
@@ -508,7 +603,7 @@ async def connect(url: str, *, timeout_s: float = 10.0) -> AsyncIterator[MavsdkV
         try:
             await mavsdk.add_any_connection(url)
         except MavsdkError as exc:
-            raise LinkError(f"cannot open {url}: {exc}", url=url) from exc
+            raise _open_failed(url, exc) from exc
         system = await mavsdk.first_autopilot(timeout_s=timeout_s)
         if system is None:
             raise LinkError(
@@ -522,6 +617,14 @@ async def connect(url: str, *, timeout_s: float = 10.0) -> AsyncIterator[MavsdkV
         vehicle._start_telemetry()
         try:
             await vehicle.request_telemetry()
+            # armed and mode come from the heartbeat: none decoded yet would read as disarmed
+            try:
+                with anyio.fail_after(timeout_s):
+                    await vehicle.wait_until(lambda: vehicle._beats > 0)
+            except TimeoutError as exc:
+                raise LinkError(
+                    f"the autopilot on {url} went silent after its first heartbeat", url=url
+                ) from exc
             yield vehicle
         finally:
             vehicle.close()

@@ -11,7 +11,9 @@ on their missions; a return is watched to the landing, until a further Ctrl-C; S
 and stops at once). Shutdown marks the flights landed, gives the
 sender a bounded wait for what is queued and then cancels it (the rest stays queued in the
 logs), and closes the logs. Several vehicles are watched for separation: each pair that comes
-closer than the spec's separation is logged and shown.
+closer than the spec's separation is logged and shown. What the libraries say goes into the
+flight logs (`patrol.library_log`), and onto the screen only if the caller's `LibraryLog` shows
+it. Times on screen are local (`patrol.screen`), their zone said once; the logs keep UTC.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from rich.live import Live as LiveDisplay
 
 from geofence.areas import Shape
 from geofence.frames import LatLon, LocalFrame
+from geofence.words import plural
 from missions.camera import Camera
 from missions.energy import VehicleModel
 from missions.mission import Mission
@@ -43,8 +46,10 @@ from patrol.flight import FlightOutcome, Watch, fly
 from patrol.flightlog import FlightLog, new_flight_id
 from patrol.interrupts import Asking, next_stop, watches_the_return
 from patrol.keys import COMMAND_KEYS, CONFIRM_S, Confirming, Keys, terminal_keys
+from patrol.library_log import LibraryLog
 from patrol.pilot import Pilot, PilotCommand
 from patrol.preflight import CheckResult, preflight
+from patrol.screen import local_zone, stamped
 from patrol.station.outbox import Counts, logs_with_pending
 from patrol.station.records import mission_geometry
 from patrol.station.sender import Sender, StationLink, check_vehicle_token
@@ -52,7 +57,6 @@ from patrol.traffic import Traffic
 from patrol.vehicle import Connect, FlyingVehicle, Live, Status, Vehicle
 from patrol.vision.pipeline import VisionRun
 from patrol.vision.probe import probe
-from patrol.words import plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +121,7 @@ class Settings:
     vision: Callable[[int, Assignment], VisionRun] | None = None
     station: StationLink | None = None
     station_wait_s: float = 10.0  # shutdown's wait for the hits still queued
+    library: LibraryLog | None = None  # what the libraries say, into the flight logs
 
 
 async def operate(
@@ -131,12 +136,22 @@ async def operate(
     vision: Callable[[int, Assignment], VisionRun] | None = None,
     station: StationLink | None = None,
     station_wait_s: float = 10.0,
+    library: LibraryLog | None = None,
 ) -> Result:
     """Fly every assignment to its landing (see the module's docstring). With a station,
     hits are forwarded as they are confirmed; after landing the sender waits up to
-    `station_wait_s` for what is still queued (the rest stays queued in the logs)."""
+    `station_wait_s` for what is still queued (the rest stays queued in the logs). Library
+    lines `library` takes meanwhile go into every vehicle's log."""
     settings = Settings(
-        connect, data_dir, terminal_fd, timeout_s, separation_m, vision, station, station_wait_s
+        connect,
+        data_dir,
+        terminal_fd,
+        timeout_s,
+        separation_m,
+        vision,
+        station,
+        station_wait_s,
+        library,
     )
     return await Operation(assignments, settings, console).run()
 
@@ -174,16 +189,21 @@ class Operation:
         self.flying_logs: list[FlightLog] = []  # queued as flying at the station
         self.keys: Keys | None = None
         self.asking: Asking | None = None
+        if settings.library is not None:
+            settings.library.attach([log.library for log in self.logs])
 
     @property
     def flights(self) -> list[tuple[Assignment, str]]:
         return list(zip(self.assignments, self.flight_ids, strict=True))
 
     def say(self, text: str) -> None:
-        self.console.print(f"[{time.strftime('%H:%M:%S')}] {text}", highlight=False, soft_wrap=True)
+        """A line for the pilot, stamped with the local time; said as it is (no markup: an
+        autopilot's `[ekf]` is its words, not a style)."""
+        self.console.print(stamped(text), highlight=False, markup=False)
 
     async def run(self) -> Result:
         """Start-up, main loop, shutdown; the logs are closed whatever happens."""
+        self.say(f"times on this screen are local, {local_zone()}; the flight logs keep UTC")
         try:
             async with AsyncExitStack() as stack:
                 vehicles = await self.startup(stack)
@@ -383,7 +403,7 @@ class Operation:
         self._mark_landed()
         counts = await self.sender.drain(self.settings.station_wait_s)
         self.say(
-            f"station: {counts.delivered} hits delivered"
+            f"station: {plural(counts.delivered, 'hit')} delivered"
             + (
                 f", {counts.queued} still queued (they go with the next flight, "
                 f"or now with: patrol station push)"
@@ -399,6 +419,8 @@ class Operation:
 
     def close(self) -> None:
         self._mark_landed()
+        if self.settings.library is not None:
+            self.settings.library.detach()
         for log in self.logs:
             log.close()
         if self.sender is not None:

@@ -25,6 +25,7 @@ import anyio
 
 from geofence.frames import LocalFrame, ground_distance_m
 from geofence.mavlink import MavItem, fence_items, rally_items
+from geofence.words import plural
 from missions.mission import Mission
 from missions.returns import rally_alt_rel_m
 from patrol.autopilots import Setting
@@ -61,9 +62,11 @@ class CheckResult:
 Report = Callable[[CheckResult], None]
 
 
-def _fail(report: Report, name: str, reason: str) -> PreflightError:
+def _fail(report: Report, name: str, reason: str, outcome: str | None = None) -> PreflightError:
     report(CheckResult(name, False, reason))
-    return PreflightError(name, reason)
+    return (
+        PreflightError(name, reason) if outcome is None else PreflightError(name, reason, outcome)
+    )
 
 
 async def preflight(
@@ -160,19 +163,34 @@ async def _apply(vehicle: Vehicle, setting: Setting, report: Report) -> str:
     )
 
 
+#: What a failed ground check leaves: it runs before anything is sent to the vehicle.
+UNTOUCHED = "patrol sent the vehicle nothing"
+
+
 def _ground_checks(status: Status, mission: Mission, report: Report) -> None:
-    if status.armed or status.in_air:
+    if status.in_air:
         raise _fail(
             report,
             "on the ground",
-            "the vehicle is armed or flying; land and disarm it before a preflight",
+            "the vehicle is flying; land it and let it disarm, then run patrol again",
+            UNTOUCHED,
+        )
+    if status.armed:
+        raise _fail(
+            report,
+            "on the ground",
+            "the vehicle is already armed on the ground (by its pilot or another ground "
+            "station); disarm it, then run patrol again",
+            UNTOUCHED,
         )
     report(CheckResult("on the ground", True, "disarmed"))
     if not status.gps_fix_3d or status.satellites < MIN_SATELLITES:
         raise _fail(
-            report, "GPS", f"no 3D fix ({status.satellites} satellites); wait for a fix in the open"
+            report,
+            "GPS",
+            f"no 3D fix ({plural(status.satellites, 'satellite')}); wait for a fix in the open",
         )
-    report(CheckResult("GPS", True, f"3D fix, {status.satellites} satellites"))
+    report(CheckResult("GPS", True, f"3D fix, {plural(status.satellites, 'satellite')}"))
     if status.home is None:
         raise _fail(report, "home", "the vehicle has no home position yet")
     home = status.home
@@ -258,7 +276,7 @@ async def _transfer(
         raise ReadbackMismatchError(
             kind.value,
             min(len(back), len(items)),
-            f"{len(items)} items sent, {len(back)} read back",
+            f"{plural(len(items), 'item')} sent, {len(back)} read back",
         )
     for k, (sent, got) in enumerate(zip(items, back, strict=True)):
         expected = vehicle.profile.expected_back(sent, _MISSION_TYPE[kind])
@@ -266,4 +284,4 @@ async def _transfer(
         if diff is not None:
             report(CheckResult(f"{kind.value} read back", False, f"item {k}: {diff}"))
             raise ReadbackMismatchError(kind.value, k, diff)
-    report(CheckResult(f"{kind.value} read back", True, f"{len(items)} items identical"))
+    report(CheckResult(f"{kind.value} read back", True, f"{plural(len(items), 'item')} identical"))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
+from geofence.words import plural
 from missions import LintReport, Mission, Plan
 from patrol.flightlog import Summary
 
@@ -72,7 +73,9 @@ def print_lint(console: Console, mission: Mission, report: LintReport) -> None:
     table.add_column("value")
     table.add_row("items", f"{len(mission.items)} ({report.nav_items} with a position)")
     table.add_row(
-        "fence", f"{len(mission.fence.polygons)} polygons, {len(mission.fence.circles)} circles"
+        "fence",
+        f"{plural(len(mission.fence.polygons), 'polygon')}, "
+        f"{plural(len(mission.fence.circles), 'circle')}",
     )
     table.add_row("rally points", str(len(mission.rally)))
     table.add_row("highest", f"{report.max_alt_rel_m:g} m above home")

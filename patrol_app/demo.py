@@ -7,6 +7,7 @@ review map (naming the `patrol` that ran, so they work pasted where `make demo` 
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -15,16 +16,19 @@ import asyncclick as click
 from rich.console import Console
 from rich.table import Table
 
+from geofence.words import plural
 from missions import plan_file, plan_text
 from missions.geojson_export import plan_geojson_text
 from missions.planner import Plan
 from missions.preview import plan_svg
 from patrol import flightlog
 from patrol.assign import from_source
+from patrol.cli import library_output
 from patrol.files import numbered, write_all
 from patrol.mavsdk_vehicle import connect
 from patrol.operation import Assignment, operate
 from patrol.report import print_plan
+from patrol.screen import clock, make_console
 from patrol.shell import command_line, patrol_command
 from patrol.station.sender import StationLink
 from patrol.station.serve import running
@@ -57,7 +61,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "missions" / "examples" / "mukd
 )
 async def demo_command(out: Path, speedup: float) -> None:
     """A simulated patrol from one command: plan the sample zone, fly it, review the log."""
-    await run_demo(out, speedup, Console())
+    await run_demo(out, speedup, make_console())
 
 
 async def run_demo(out: Path, speedup: float, console: Console) -> Path:
@@ -98,15 +102,17 @@ async def run_demo(out: Path, speedup: float, console: Console) -> Path:
         console.print(f"station on {station.url}, database {out / 'station.db'}")
         async with anyio.create_task_group() as tg:
             await tg.start(sim.serve)
-            result = await operate(
-                assignments,
-                connect=connect,
-                data_dir=out / "flights",
-                console=console,
-                terminal_fd=None,
-                vision=vision,
-                station=StationLink(station.url, vehicle_token),
-            )
+            with library_output(console, verbose=False) as library:  # into the flight log
+                result = await operate(
+                    assignments,
+                    connect=connect,
+                    data_dir=out / "flights",
+                    console=console,
+                    terminal_fd=None,
+                    vision=vision,
+                    station=StationLink(station.url, vehicle_token),
+                    library=library,
+                )
             tg.cancel_scope.cancel()
         flight_id = result.flights[0].flight_id
         async with aiohttp.ClientSession(
@@ -125,11 +131,11 @@ async def run_demo(out: Path, speedup: float, console: Console) -> Path:
     )
     logged = flightlog.read_hits(log_path)
     table = Table(title="hits at the station", title_justify="left")
-    for column in ("captured (UTC)", "class", "zone", "latitude", "longitude", "error", "conf."):
+    for column in ("captured", "class", "zone", "latitude", "longitude", "error", "conf."):
         table.add_column(column)
     for hit in station_hits:
         table.add_row(
-            hit["captured_utc"][11:19],
+            clock(datetime.fromisoformat(hit["captured_utc"]).timestamp()),  # local, as above
             hit["class"],
             hit["zone"] or "-",
             f"{hit['lat_deg']:.6f}",
@@ -141,7 +147,7 @@ async def run_demo(out: Path, speedup: float, console: Console) -> Path:
     for f in flights:
         console.print(
             f"station's flight {f['id']}: {f['state']}, {f['duration_s']:.0f} s, "
-            f"{f['distance_m']:.0f} m flown, {f['hits']} hits "
+            f"{f['distance_m']:.0f} m flown, {plural(f['hits'], 'hit')} "
             f"({len(logged)} in the flight log)"
         )
     _say_what_next(console, out, tokens, staff_token)

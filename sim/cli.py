@@ -122,6 +122,7 @@ async def sim_command(
     except PortError as exc:
         raise SimOptionError(f"{exc}; {_move_hint(len(scenario.vehicles))}") from None
     console = Console()
+    console.soft_wrap = not console.is_terminal  # a pipe gets whole lines (URLs to copy)
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with anyio.create_task_group() as tg:
             await tg.start(sim.serve)

@@ -11,13 +11,14 @@ from typing import Any, TypeVar
 
 import anyio
 import asyncclick as click
-from rich.console import Console
 
+from geofence.words import plural
 from patrol import flightlog
 from patrol.ending import Exit
 from patrol.options import data_dir_option
+from patrol.screen import make_console
 from patrol.station.outbox import logs_with_pending
-from patrol.station.sender import Sender, StationLink
+from patrol.station.sender import Sender, StationLink, check_tls
 from patrol.station.serve import running
 from patrol.station.tokens import Role, TokensError, add_token
 
@@ -140,7 +141,7 @@ async def serve_command(
     tiles_url: str | None,
 ) -> None:
     """Serve the station's API and review page until Ctrl-C."""
-    console = Console()
+    console = make_console()
     async with running(
         db, tokens_path, host=host, port=port, cert=cert, key=key, tiles_url=tiles_url
     ) as serving:
@@ -196,7 +197,8 @@ async def push_command(
     link = station_link(station_url, station_token_file, station_ca)
     if link is None:
         raise click.UsageError("give --station URL (or $PATROL_STATION)")
-    console = Console()
+    await check_tls(link)  # a certificate not trusted is the pilot's to mend: no retry does
+    console = make_console()
     sender = Sender(link, lambda text: console.print(text, highlight=False))
     try:
         for path in logs_with_pending(flightlog.data_dir(data_dir)):
@@ -205,8 +207,8 @@ async def push_command(
     finally:
         sender.close()
     console.print(
-        f"{counts.delivered} hits delivered, {counts.queued} queued, "
-        f"{counts.refused} refused; {counts.owed} records owed in all",
+        f"{plural(counts.delivered, 'hit')} delivered, {counts.queued} queued, "
+        f"{counts.refused} refused; {plural(counts.owed, 'record')} owed in all",
         highlight=False,
     )
     if counts.owed:

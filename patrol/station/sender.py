@@ -24,7 +24,7 @@ from pathlib import Path
 import aiohttp
 import anyio
 
-from patrol.errors import RefusedError
+from patrol.errors import RefusedError, StationError
 from patrol.station.outbox import Counts, Outbox, Pending
 
 BACKOFF_BASE_S = 0.5
@@ -61,6 +61,44 @@ def _session(link: StationLink, timeout_s: float = REQUEST_TIMEOUT_S) -> aiohttp
 TOKEN_OPTION = "--station-token-file (or $PATROL_STATION_TOKEN)"
 
 
+def tls_problem(link: StationLink, exc: aiohttp.ClientSSLError) -> tuple[str, str]:
+    """The option to mend and one line on a failed TLS handshake with the station: what is
+    wrong (the certificate's problem as OpenSSL words it) and how to mend it. No retry mends
+    either: the pilot must."""
+    if not isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        reason = getattr(getattr(exc, "os_error", None), "reason", None) or "no TLS"
+        return "--station", (
+            f"station {link.url}: TLS failed ({str(reason).lower().replace('_', ' ')}); is it "
+            "serving HTTPS (patrol station serve --cert/--key), or is it an http:// station?"
+        )
+    cause = exc.certificate_error
+    problem = (getattr(cause, "verify_message", None) or str(cause) or "not verified").rstrip(".")
+    if isinstance(cause, ssl.CertificateError) and "mismatch" in problem.lower():
+        mend = "give --station the host name the certificate was issued for"
+    elif link.ca_file is not None:
+        mend = f"--station-ca {link.ca_file} did not sign it: give the CA that did"
+    else:
+        mend = "give the station's own CA certificate (PEM) with --station-ca FILE"
+    return (
+        "--station-ca",
+        f"station {link.url}: its TLS certificate is not trusted ({problem}); {mend}",
+    )
+
+
+async def check_tls(link: StationLink, timeout_s: float = REQUEST_TIMEOUT_S) -> None:
+    """For an https:// station, raise StationError if TLS with it fails, before anything is
+    sent (`patrol station push`); a station out of reach passes (what is owed stays owed)."""
+    if not link.url.startswith("https:"):
+        return
+    try:
+        async with _session(link, timeout_s) as http, http.get("/api/v1/health") as response:
+            await response.read()
+    except aiohttp.ClientSSLError as exc:
+        raise StationError(tls_problem(link, exc)[1]) from None
+    except (aiohttp.ClientError, TimeoutError, OSError):
+        return
+
+
 async def check_vehicle_token(link: StationLink, timeout_s: float = REQUEST_TIMEOUT_S) -> str:
     """Ask the station whose token this is, before anything flies; the line to tell the pilot.
 
@@ -71,11 +109,7 @@ async def check_vehicle_token(link: StationLink, timeout_s: float = REQUEST_TIME
         async with _session(link, timeout_s) as http, http.get("/api/v1/whoami") as response:
             status, body = response.status, await response.text()
     except aiohttp.ClientSSLError as exc:
-        raise RefusedError(
-            "--station-ca",
-            f"the certificate of {link.url} is not trusted ({exc.__class__.__name__}); give the "
-            "station's own CA with --station-ca",
-        ) from None
+        raise RefusedError(*tls_problem(link, exc)) from None
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         return _out_of_reach(link, str(exc) or exc.__class__.__name__)
     try:
@@ -195,6 +229,8 @@ class Sender:
                 headers={"Content-Type": "application/json"},
             ) as response:
                 return judge(item, response.status, await response.text())
+        except aiohttp.ClientSSLError as exc:
+            return Answer(False, tls_problem(self.link, exc)[1])
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return Answer(False, str(exc) or exc.__class__.__name__)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+from geofence.words import plural
 from patrol.errors import StationError
 
 
@@ -70,7 +71,9 @@ class Tokens:
             parts = line.split()
             where = f"{path}:{number}"
             if len(parts) != 3:
-                raise TokensError(f"{where}: expected ROLE NAME TOKEN, got {len(parts)} words")
+                raise TokensError(
+                    f"{where}: expected ROLE NAME TOKEN, got {plural(len(parts), 'word')}"
+                )
             role_text, name, token = parts
             try:
                 role = Role(role_text.lower())
@@ -93,14 +96,15 @@ class Tokens:
 
 
 def add_token(path: Path, role: Role, name: str) -> str:
-    """Append a new random token for `name` to the tokens file (made private if new)."""
+    """Append a new random token for `name` to the tokens file, which holds tokens in the clear
+    (the station keeps only their digests in memory): a new file is made private (0600), an
+    existing one keeps its mode."""
     if not name or any(c.isspace() for c in name) or "#" in name:
         raise TokensError(f"--name {name!r}: one word without spaces or '#'")
     token = secrets.token_urlsafe(24)
-    new = not path.exists()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as out:
+    # a new file is private from its first byte (made 0600, not chmod-ed after the token is in)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with open(fd, "a", encoding="utf-8") as out:
         out.write(f"{role.value} {name} {token}\n")
-    if new:
-        os.chmod(path, 0o600)
     return token

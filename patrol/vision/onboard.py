@@ -12,6 +12,7 @@ from collections.abc import Callable
 import anyio
 
 from geofence.frames import LatLon, LocalFrame
+from geofence.words import plural
 from patrol.flightlog import FlightLog
 from patrol.station.records import hit_report
 from patrol.station.schema import SchemaError
@@ -110,6 +111,7 @@ class Onboard:
         s = self.run.stats
         self.log.event(
             "vision summary",
-            f"{s.frames} frames, {self.run.dropped_frames} dropped, {s.detections} detections, "
-            f"{self.hits} hits, {self.run.tracker.dropped_outside} sightings outside the zones",
+            f"{plural(s.frames, 'frame')}, {self.run.dropped_frames} dropped, "
+            f"{plural(s.detections, 'detection')}, {plural(self.hits, 'hit')}, "
+            f"{plural(self.run.tracker.dropped_outside, 'sighting')} outside the zones",
         )

@@ -9,23 +9,45 @@ grey, and boxes are mapped back. Non-maximum suppression per class, a class filt
 confidence threshold follow. Sliced inference cuts the frame into overlapping tiles of the model's
 size (small targets seen from altitude stay large enough) and suppresses across tiles.
 No weights are fetched: the model and its class names are files the user provides.
+
+onnxruntime is imported only here, when an ONNX detector is made (`runtime`), never by merely
+importing this module: its official builds (1.29 on) start Microsoft's telemetry as they load, on
+Linux too, writing a device id and a queued usage record (executable path, OS, CPU) under
+~/.cache/Microsoft/DeveloperTools/ for upload. A police tool must not, so the documented opt-out
+is set before the import and the API's switch after it.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
-import onnxruntime
 
+from geofence.words import plural
 from patrol.vision.detections import Detection, Image, Scene
 from patrol.vision.errors import VisionError
 
 PAD_GREY = 114
 NMS_IOU = 0.45
+#: onnxruntime's runtime opt-out of its telemetry, read once as it initialises: the documented
+#: name (docs/Privacy.md, honoured by 1.29 to 1.32), and the name its newer sources read.
+TELEMETRY_OFF = ("ORT_DISABLE_TELEMETRY", "ORT_TELEMETRY_DISABLED")
+
+
+def runtime() -> Any:
+    """onnxruntime with its telemetry off: the environment switch before the first import (an
+    earlier value, even "0", is overridden), `disable_telemetry_events` after it."""
+    for name in TELEMETRY_OFF:
+        os.environ[name] = "1"
+    import onnxruntime
+
+    onnxruntime.disable_telemetry_events()
+    return onnxruntime
 
 
 def read_class_names(path: Path) -> tuple[str, ...]:
@@ -75,8 +97,9 @@ def decode(
         scores_all = rows[:, 4:]
     else:
         raise VisionError(
-            f"model output shape {list(shape)} cannot be decoded with {classes} class name(s): "
-            f"expected [1, N, {5 + classes}] (YOLOv5) or [1, {4 + classes}, N] (YOLOv8/v11); "
+            f"model output shape {list(shape)} cannot be decoded with "
+            f"{plural(classes, 'class name')}: expected [1, N, {5 + classes}] (YOLOv5) or "
+            f"[1, {4 + classes}, N] (YOLOv8/v11); "
             "check the class-names file matches the model"
         )
     ids = np.argmax(scores_all, axis=1)
@@ -107,10 +130,11 @@ class OnnxDetector:
             raise VisionError(
                 f"class filter {sorted(unknown)} not among the model's classes {list(self.classes)}"
             )
-        options = onnxruntime.SessionOptions()
+        ort = runtime()
+        options = ort.SessionOptions()
         options.log_severity_level = 3  # errors only: patrol says what went wrong itself
         try:
-            self.session = onnxruntime.InferenceSession(
+            self.session = ort.InferenceSession(
                 str(self.path), options, providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # onnxruntime raises its own types for unreadable models

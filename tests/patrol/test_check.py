@@ -1,6 +1,8 @@
 """`patrol check` (preflight) against the simulator over real UDP, PX4 and ArduPilot flavours."""
 
+import math
 import re
+import socket
 import subprocess
 import sys
 from dataclasses import replace
@@ -11,14 +13,16 @@ from asyncclick.testing import CliRunner
 
 from geofence.frames import GeoPoint
 from missions import plan_file, plan_text
-from patrol.cli import cli
+from patrol.cli import cli, exit_code_of
+from patrol.ending import Exit
 from patrol.errors import PreflightError, ReadbackMismatchError, TransferError
+from patrol.mavsdk_vehicle import URL_EXAMPLES
 from sim.autopilot import Firmware
 from sim.mission_transfer import MissionType
 from sim.scenario import DEFAULT_HOME, Fault, FaultKind, Scenario, VehicleSpec
 from sim.server import Simulation
 from tests.conftest import EXAMPLES
-from tests.sim.client import free_port_block, make_ports
+from tests.sim.client import free_port_block, make_ports, open_gcs
 
 pytestmark = pytest.mark.anyio
 SPEC = str(EXAMPLES / "hotspots.toml")
@@ -131,6 +135,35 @@ def test_a_bad_url_exits_2_before_connecting():
     assert "is not a URL patrol can open" in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("udpin://0.0.0.0:99999", "'99999' is not a port (1 to 65535)"),
+        ("udpin://999.1.1.1:14540", "'999.1.1.1' is not an IPv4 address"),
+        ("udpin://:14540", "it names no address (0.0.0.0 listens on every one)"),
+        ("serial:///dev/no-such-radio:57600", "no device /dev/no-such-radio"),
+        ("serial:///dev/null:fast", "'fast' is not a baud rate"),
+    ],
+)
+def test_a_url_that_cannot_work_is_one_line_exit_2(url, said):
+    done = _patrol("fly", SPEC, "--vehicle", url)
+    assert done.returncode == 2
+    assert done.stdout == ""  # refused before the flight began
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"patrol: error: --vehicle {url!r}: {said}")
+    assert line.endswith(f"; {URL_EXAMPLES}")
+
+
+def test_a_port_already_taken_is_one_line_exit_2():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        url = f"udpin://127.0.0.1:{taken.getsockname()[1]}"
+        done = _patrol("fly", SPEC, "--vehicle", url, "--timeout", "1")
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"patrol: error: --vehicle {url!r}: cannot open it: the port is taken")
+
+
 async def test_a_mission_without_rally_points_gets_home_as_its_one(tmp_path):
     mission = replace(plan_file(EXAMPLES / "hotspots.toml").missions[0], rally=())
     source = tmp_path / "no-rally.plan"
@@ -150,6 +183,7 @@ async def test_a_mission_without_rally_points_gets_home_as_its_one(tmp_path):
         round(mission.home.lon_deg * 1e7),
     )
     assert ap.params["RTL_RETURN_ALT"] == pytest.approx(40.0)  # returns at the patrol altitude
+    assert "rally points read back: 1 item identical" in result.output  # never "1 items"
 
 
 async def test_a_vehicle_far_from_the_planned_home_is_refused_before_anything_is_sent():
@@ -197,3 +231,38 @@ async def test_failsafe_exemptions_are_cleared_and_other_bits_kept(firmware):
     assert result.exception is None, result.output
     assert sim.vehicles[0].ap.params[name] == after
     assert f"{name}={after:#b}" in result.output
+
+
+@pytest.mark.parametrize("flying", [False, True], ids=["armed", "flying"])
+async def test_a_vehicle_found_armed_or_flying_is_told_so_and_left_alone(flying):
+    """Armed (by its pilot or another ground station) or in the air: which of the two, what to
+    do, and that patrol sent nothing, never "the vehicle was not armed"."""
+    ports = make_ports()
+    sim = Simulation(Scenario(speedup=10.0), ports)
+    ap = sim.vehicles[0].ap
+    ap.params["COM_DISARM_PRFLT"] = 1e6  # armed and idle, it stays armed meanwhile
+    url = f"udpin://127.0.0.1:{ports.api_remote_base}"
+    async with anyio.create_task_group() as tg:
+        await tg.start(sim.serve)
+        gcs = await open_gcs(sim, "gcs")  # another ground station, on its own port
+        try:
+            await gcs.heartbeat()
+            assert await gcs.command(400, 1) == 0  # arm
+            if flying:
+                assert await gcs.command(22, *[math.nan] * 7) == 0  # take off
+                in_air = 2  # MAV_LANDED_STATE_IN_AIR, as the vehicle reports it
+                await gcs.recv("EXTENDED_SYS_STATE", 10, lambda m: m.landed_state == in_air)
+            result = await CliRunner().invoke(cli, ["check", SPEC, "--vehicle", url])
+        finally:
+            await gcs.sock.aclose()
+            tg.cancel_scope.cancel()
+    error = result.exception
+    assert isinstance(error, PreflightError), result.output
+    assert exit_code_of(error) is Exit.REFUSED
+    text = str(error)
+    assert "not armed" not in text
+    assert text.endswith("; patrol sent the vehicle nothing")
+    assert ("the vehicle is flying; land it and let it disarm" in text) is flying
+    assert ("the vehicle is already armed on the ground" in text) is not flying
+    assert all(not items for items in ap.store.items.values())
+    assert ap.armed

@@ -140,3 +140,28 @@ def test_geojson_option_refused_for_a_plan(monkeypatch, capsys, tmp_path):
     code, _out, err = _main(monkeypatch, capsys, ["plan", str(path), "--svg", "x.svg"])
     assert code == 2
     assert "--geojson and --svg need a patrol spec" in err
+
+
+async def test_one_of_a_kind_is_said_in_the_singular(tmp_path, examples):
+    plan, svg = tmp_path / "h.plan", tmp_path / "h.svg"
+    written = await _run(
+        ["plan", str(examples / "hotspots.toml"), "-o", str(plan), "--svg", str(svg)]
+    )
+    assert written.exit_code == 0, written.output
+    result = await _run(["plan", str(plan)])
+    assert "2 polygons, 1 circle " in result.output  # the helipad
+    assert "1 circles" not in result.output
+    drawing = svg.read_text()
+    assert "1 sortie," in drawing
+    assert "(s)" not in drawing
+
+
+def test_a_sortie_the_patrol_does_not_have_is_one_line_saying_which_it_has(
+    monkeypatch, capsys, examples
+):
+    args = ["fly", str(examples / "hotspots.toml"), "--vehicle", "udpin://127.0.0.1:14540"]
+    code, _out, err = _main(monkeypatch, capsys, [*args, "--sortie", "2"])
+    assert code == 2
+    assert err == (
+        "patrol: error: --sortie 2: the patrol has 1 sortie; give --sortie 1, or leave it out\n"
+    )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from geofence.words import plural
 from patrol import flightlog
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +70,8 @@ def test_demo_plans_flies_and_reviews(demo):
     station.close()
     assert stored == sorted(h.hit_id for h in hits)  # every hit forwarded, once
     assert state == "landed"
-    assert f"{len(hits)} hits ({len(hits)} in the flight log)" in _flat(text)
+    said = f"{plural(len(hits), 'hit')} ({len(hits)} in the flight log)"
+    assert said in " ".join(text.split())
 
 
 def test_the_printed_logs_command_lists_the_demos_flight(demo):

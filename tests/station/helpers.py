@@ -1,6 +1,8 @@
 """A station on a free loopback port, with one vehicle and one staff token, and hits to post."""
 
 import base64
+import datetime
+import ipaddress
 import itertools
 import subprocess
 import sys
@@ -16,6 +18,10 @@ from typing import Any
 import anyio
 import cv2
 import numpy as np
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from patrol.station.serve import Serving, running
 
@@ -46,6 +52,38 @@ async def station(tmp_path: Path, **options: Any) -> AsyncIterator[Station]:
     db = tmp_path / "station.db"
     async with running(db, tokens, port=0, **options) as serving:
         yield Station(serving, db, tokens)
+
+
+def self_signed(folder: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
+    """A self-signed certificate for `host` (an IP address) and its key, as PEM files in
+    `folder`: a station's own certificate that no CA vouches for."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "patrol test station")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(host))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
 
 
 def jpeg(approx_bytes: int = 2000, seed: int = 0) -> bytes:

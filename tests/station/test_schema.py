@@ -80,6 +80,16 @@ def test_a_flight_record_is_checked_and_named_by_its_url():
         parse_flight(flight_wire("f1", state="crashed"), "f1")
 
 
+def test_a_new_tokens_file_is_private_and_an_existing_one_keeps_its_mode(tmp_path):
+    new, shared = tmp_path / "new.txt", tmp_path / "shared.txt"
+    shared.write_text("# read by the station's group\n")
+    shared.chmod(0o640)
+    add_token(new, Role.VEHICLE, "drone-1")
+    add_token(shared, Role.VEHICLE, "drone-1")
+    assert stat.S_IMODE(new.stat().st_mode) == 0o600
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o640
+
+
 def test_tokens_give_roles_and_a_bad_line_is_named(tmp_path):
     path = tmp_path / "tokens.txt"
     vehicle = add_token(path, Role.VEHICLE, "drone-1")
