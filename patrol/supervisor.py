@@ -373,7 +373,10 @@ def _modes(setup: Setup, s: State, obs: Observation, out: _Out) -> State:
         name = tel.mode_name or tel.mode.value
         out.events.append(Event("mode", f"{name} ({tel.mode.value})"))
         flying = tel.armed and tel.in_air
-        if flying and s.confirmed and s.asked is not None and not s.asked.is_met_by(tel.mode):
+        # the mission's own last item (PX4 flies it in Return mode): not someone else's choice
+        own_return = s.return_item_started and tel.mode.coming_home and s.asked is Command.RESUME
+        taken = s.asked is not None and not s.asked.is_met_by(tel.mode) and not own_return
+        if flying and s.confirmed and taken:
             s = _taken_over(s, name, out)
         s = replace(s, mode=tel.mode)
     unasked = (

@@ -62,6 +62,11 @@ async def test_flies_the_patrol_to_a_landing_and_logs_the_whole_track(tmp_path):
     rows, events = _log(tmp_path)
     for kind in ("connected", "preflight", "armed", "mission started", "landed"):
         assert kind in events
+    (path,) = list(tmp_path.glob("*.sqlite"))
+    db = sqlite3.connect(path)
+    said = [d for (d,) in db.execute("SELECT detail FROM events WHERE kind = 'supervisor'")]
+    db.close()
+    assert not any("replaced" in d for d in said), said  # its own return is no takeover
     duration = rows[-1][0] - rows[0][0]
     assert len(rows) / duration >= 5.0  # telemetry at 5 Hz or more
     at_cruise = [r for r in rows if abs(r[3] - 40.0) < 1.5]
