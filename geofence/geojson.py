@@ -37,7 +37,7 @@ def load_geojson(path: Path) -> Area:
     """Read an area from a GeoJSON file."""
     source = str(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise AreaError(f"cannot read file ({exc.__class__.__name__}: {exc})", path=source) from exc
     except json.JSONDecodeError as exc:

@@ -150,7 +150,7 @@ def read_plan_json(path: Path) -> dict[str, Any]:
     """A .plan file's JSON object, with one-line errors for unreadable files."""
     source = str(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         raise AreaError(f"cannot read file ({exc.__class__.__name__}: {exc})", path=source) from exc
     except json.JSONDecodeError as exc:

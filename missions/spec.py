@@ -238,7 +238,7 @@ def load_spec(path: Path) -> PatrolSpec:
     """Read and check a patrol spec file."""
     source = str(path)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as exc:
         raise SpecError("file not found", path=source) from exc
     except (OSError, UnicodeDecodeError) as exc:
