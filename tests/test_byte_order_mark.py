@@ -104,5 +104,5 @@ def test_a_broken_calibration_file_is_one_line(tmp_path):
 def test_plan_json_is_still_json(tmp_path):
     """A BOM is taken off only at the very start; the document itself is read as it is."""
     path = tmp_path / "x.plan"
-    path.write_text(BOM + json.dumps({"fileType": "Plan"}))
+    path.write_text(BOM + json.dumps({"fileType": "Plan", "version": 1}))
     assert read_plan_json(path)["fileType"] == "Plan"
