@@ -17,8 +17,9 @@ from geofence.fence import LocalFence, check_home_inside
 from geofence.frames import LocalFrame
 from geofence.mavlink import MavCmd
 from missions import returns
+from missions.commands import is_positional
 from missions.errors import PlanningError
-from missions.mission import NAV_COMMANDS, Mission
+from missions.mission import Mission
 from missions.returns import Point2, Target
 from missions.spec import Autopilot
 
@@ -63,7 +64,7 @@ def check_mission(mission: Mission) -> LintReport:
         if item.command == MavCmd.NAV_RETURN_TO_LAUNCH:
             index, _d = returns.nearest(np.asarray([here]), np.asarray([t.xy for t in to]))
             target = to[int(index[0])].xy
-        elif item.command in NAV_COMMANDS:
+        elif is_positional(item.command):
             target = frame.geodetic2enu(item.x_lat_deg, item.y_lon_deg)
             count += 1
             max_alt = max(max_alt, item.z_alt_m)

@@ -72,6 +72,7 @@ def test_lint_finds_a_waypoint_outside_the_fence(tmp_path, hotspot_plan):
 def test_lint_finds_a_waypoint_above_the_ceiling(tmp_path, hotspot_plan):
     def climb(doc):
         doc["mission"]["items"][2]["params"][6] = 150.0
+        doc["mission"]["items"][2]["Altitude"] = 150.0
 
     mission = load_plan(_edit(tmp_path, hotspot_plan.missions[0], climb))
     with pytest.raises(PlanningError, match="mission item 3 flies at 150 m, above the fence"):
