@@ -172,10 +172,15 @@ class LocalFence:
     def line_clearance_m(self, points: list[tuple[float, float]]) -> float:
         """The smallest clearance along a path; when part of it leaves the fence, minus how far
         out it goes (so a leg across an exclusion is as negative as it is deep)."""
-        line = LineString(points) if len(points) > 1 else Point(points[0])
-        if self.allowed.covers(line):
-            return float(self._boundary.distance(line))
-        outside = shapely.segmentize(line.difference(self.allowed), 0.5)
+        return self.shape_clearance_m(LineString(points) if len(points) > 1 else Point(points[0]))
+
+    def shape_clearance_m(self, shape: BaseGeometry) -> float:
+        """The smallest clearance of a point, path or region to the fence; when part of it lies
+        outside, minus how far out it reaches (sampled every 0.5 m along what lies outside: the
+        distance to the fence has no maximum inside a region, only on its edges)."""
+        if self.allowed.covers(shape):
+            return float(self._boundary.distance(shape))
+        outside = shapely.segmentize(shape.difference(self.allowed), 0.5)
         coords = shapely.get_coordinates(outside)
         samples = shapely.points(coords)
         depth_m = float(shapely.distance(self._boundary, samples).max()) if len(coords) else 0.0

@@ -19,11 +19,12 @@ patrol cannot say where it leaves the vehicle.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, unique
 
 from missions.spec import Autopilot
 
 
+@unique
 class Kind(Enum):
     """What an accepted command makes the vehicle do."""
 
@@ -33,7 +34,7 @@ class Kind(Enum):
     TAKEOFF = "climb, then fly to the point"
     LAND = "fly to the point and land"
     RETURN = "return to the nearest of home and the rally points"
-    REPOSITION = "fly to the point"
+    REPOSITION = "fly to the point as a guided reposition"
     LAND_START = "mark where a landing sequence starts"
     SETTING = "change a setting; the vehicle goes on"
 

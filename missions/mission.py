@@ -8,7 +8,7 @@ its `z_alt_m` is metres above home: a .plan in other frames is converted on impo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -44,6 +44,7 @@ class Mission:
     rally: tuple[RallyPoint, ...] = ()
     cruise_speed_mps: float = 8.0
     autopilot: Autopilot = Autopilot.PX4
+    source: str = field(default="", compare=False)  # the file it was read from, for messages
 
     def __post_init__(self) -> None:
         if not self.items:

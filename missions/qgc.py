@@ -139,6 +139,7 @@ def mission_from_document(doc: dict[str, Any], source: str, name: str) -> Missio
         rally=rally_from_section(doc.get("rallyPoints"), source),
         cruise_speed_mps=_speed_mps(section, source),
         autopilot=firmware,
+        source=source,
     )
 
 
