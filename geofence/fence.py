@@ -30,6 +30,11 @@ QUAD_SEGS = 16
 _CHORD_SCALE = 1.0 / math.cos(math.pi / (2 * QUAD_SEGS))
 #: Extra clearance so that points computed on the free-space boundary are never short of the margin.
 SAFETY_EPS_M = 0.002
+#: The ceiling above home when nothing sets one (a spec's [fence] ceiling_rel_m, a .plan's
+#: --ceiling), and the range either may take.
+DEFAULT_CEILING_REL_M = 90.0
+MIN_CEILING_REL_M = 2.0
+MAX_CEILING_REL_M = 1000.0
 
 Geometry = Polygon | MultiPolygon
 
@@ -84,7 +89,7 @@ class Fence:
 
     polygons: tuple[FencePolygon, ...] = ()
     circles: tuple[FenceCircle, ...] = ()
-    ceiling_rel_m: float = 90.0
+    ceiling_rel_m: float = DEFAULT_CEILING_REL_M
     margin_m: float = 0.0
     breach_return: RallyPoint | None = None
 

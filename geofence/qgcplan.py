@@ -20,13 +20,24 @@ from geofence.areas import (
     check_position,
 )
 from geofence.errors import AreaError
-from geofence.fence import Fence, FenceCircle, FencePolygon, RallyPoint
+from geofence.fence import (
+    DEFAULT_CEILING_REL_M,
+    MAX_CEILING_REL_M,
+    MIN_CEILING_REL_M,
+    Fence,
+    FenceCircle,
+    FencePolygon,
+    RallyPoint,
+)
 from geofence.frames import GeoPoint, LatLon
 from geofence.jsonfields import boolean, describe, integer, is_number, loads, number
 
 _ORDER = "QGroundControl .plan positions are [latitude, longitude]"
 PLAN_VERSION = 1
 GEOFENCE_VERSION = 2
+#: patrol's own geoFence key for the ceiling above home, metres: QGroundControl's plan keeps no
+#: ceiling (it ignores this key, and drops it when it saves the plan again).
+CEILING_KEY = "patrolCeilingRelM"
 RALLY_VERSION = 2
 
 
@@ -50,6 +61,7 @@ def geofence_section(fence: Fence) -> dict[str, Any]:
             for p in fence.polygons
         ],
         "version": GEOFENCE_VERSION,
+        CEILING_KEY: fence.ceiling_rel_m,
     }
     if fence.breach_return is not None:
         r = fence.breach_return
@@ -103,7 +115,11 @@ def _inclusion(item: dict[str, Any], source: str, where: str) -> bool:
 
 
 def fence_from_section(
-    section: Any, source: str, *, ceiling_rel_m: float = 90.0, margin_m: float = 0.0
+    section: Any,
+    source: str,
+    *,
+    ceiling_rel_m: float = DEFAULT_CEILING_REL_M,
+    margin_m: float = 0.0,
 ) -> Fence:
     """The fence a `geoFence` object describes, checked like any area file (None: no fence)."""
     if section is None:
@@ -145,6 +161,22 @@ def fence_from_section(
         margin_m=margin_m,
         breach_return=breach_return,
     )
+
+
+def own_ceiling_rel_m(section: Any, source: str) -> float | None:
+    """The ceiling a `geoFence` object carries (patrol writes one), or None."""
+    if not isinstance(section, dict) or section.get(CEILING_KEY) is None:
+        return None
+    where = f"geoFence {CEILING_KEY}"
+    ceiling_m = number(section[CEILING_KEY], path=source, feature=where, what="the ceiling")
+    if not MIN_CEILING_REL_M <= ceiling_m <= MAX_CEILING_REL_M:
+        raise AreaError(
+            f"{ceiling_m:g} m is out of range; a ceiling above home is {MIN_CEILING_REL_M:g} to "
+            f"{MAX_CEILING_REL_M:g} m",
+            path=source,
+            feature=where,
+        )
+    return ceiling_m
 
 
 def rally_from_section(section: Any, source: str) -> tuple[RallyPoint, ...]:

@@ -85,9 +85,10 @@ def _check_ceiling(mission: Mission, name: str, step: paths.Step) -> None:
         if step.command.kind is Kind.SPLINE
         else f"flies at {alt_m:g} m"
     )
+    raise_it = "raise --ceiling" if mission.source else "raise the ceiling"
     raise PlanningError(
         f"{name}: mission item {step.index}: {step.command.label} {how}, above the fence "
-        f"ceiling of {ceiling_m:g} m; lower it, or raise the ceiling if the airspace allows"
+        f"ceiling of {ceiling_m:g} m; lower it, or {raise_it} if the airspace allows"
     )
 
 

@@ -11,16 +11,21 @@ Export then import gives the same Mission; import, export, import keeps what eve
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from geofence.errors import AreaError
+from geofence.fence import DEFAULT_CEILING_REL_M
 from geofence.jsonfields import integer, number
 from geofence.mavlink import MavFrame, MavItem
 from geofence.qgcplan import (
+    CEILING_KEY,
     PLAN_VERSION,
     fence_from_section,
     geofence_section,
+    own_ceiling_rel_m,
     planned_home,
     rally_from_section,
     rally_section,
@@ -106,9 +111,59 @@ def _speed_mps(section: dict[str, Any], source: str) -> float:
     return 5.0
 
 
-def mission_from_document(doc: dict[str, Any], source: str, name: str) -> Mission:
+class CeilingSource(Enum):
+    """Where a .plan's ceiling comes from, as the check output says it."""
+
+    OPTION = "--ceiling"
+    PLAN = "the plan's own"
+    DEFAULT = "patrol's default"
+
+
+@dataclass(frozen=True, slots=True)
+class Ceiling:
+    """The ceiling a .plan is held to, metres above home, and where it comes from."""
+
+    rel_m: float
+    source: CeilingSource
+
+    def short(self) -> str:
+        return f"{self.rel_m:g} m above home ({self.source.value})"
+
+    def describe(self) -> str:
+        if self.source is CeilingSource.OPTION:
+            return f"{self.rel_m:g} m above home (--ceiling)"
+        if self.source is CeilingSource.PLAN:
+            return f"{self.rel_m:g} m above home (the plan's own, {CEILING_KEY})"
+        return (
+            f"{self.rel_m:g} m above home (patrol's default, as for a spec: the plan sets no "
+            "ceiling; give --ceiling METRES for the airspace's own)"
+        )
+
+
+def ceiling_of(doc: dict[str, Any], source: str, option_rel_m: float | None) -> Ceiling:
+    """--ceiling when given; else the ceiling the plan carries (patrol writes one in its
+    geoFence; QGroundControl keeps none); else patrol's default, said as such."""
+    if option_rel_m is not None:
+        return Ceiling(option_rel_m, CeilingSource.OPTION)
+    own = own_ceiling_rel_m(doc.get("geoFence"), source)
+    if own is not None:
+        return Ceiling(own, CeilingSource.PLAN)
+    return Ceiling(DEFAULT_CEILING_REL_M, CeilingSource.DEFAULT)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFile:
+    """A .plan read as a mission, with the ceiling it is held to."""
+
+    mission: Mission
+    ceiling: Ceiling
+
+
+def mission_from_document(
+    doc: dict[str, Any], source: str, name: str, *, ceiling_rel_m: float | None = None
+) -> Mission:
     """A Mission from a parsed .plan object (SimpleItems only), every positional item's altitude
-    relative to home (`missions.plan_item`)."""
+    relative to home (`missions.plan_item`); its fence's ceiling is `ceiling_of`'s."""
     section = doc.get("mission")
     if not isinstance(section, dict):
         raise AreaError("has no 'mission' object", path=source)
@@ -135,7 +190,9 @@ def mission_from_document(doc: dict[str, Any], source: str, name: str) -> Missio
         name=name,
         home=home,
         items=items,
-        fence=fence_from_section(doc.get("geoFence"), source),
+        fence=fence_from_section(
+            doc.get("geoFence"), source, ceiling_rel_m=ceiling_of(doc, source, ceiling_rel_m).rel_m
+        ),
         rally=rally_from_section(doc.get("rallyPoints"), source),
         cruise_speed_mps=_speed_mps(section, source),
         autopilot=firmware,
@@ -143,6 +200,13 @@ def mission_from_document(doc: dict[str, Any], source: str, name: str) -> Missio
     )
 
 
-def load_plan(path: Path) -> Mission:
+def read_plan(path: Path, *, ceiling_rel_m: float | None = None) -> PlanFile:
+    """Read a .plan file as a Mission to fly as it is, held to `ceiling_of`'s ceiling."""
+    doc = read_plan_json(path)
+    mission = mission_from_document(doc, str(path), path.stem, ceiling_rel_m=ceiling_rel_m)
+    return PlanFile(mission, ceiling_of(doc, str(path), ceiling_rel_m))
+
+
+def load_plan(path: Path, *, ceiling_rel_m: float | None = None) -> Mission:
     """Read a .plan file as a Mission to fly as it is."""
-    return mission_from_document(read_plan_json(path), str(path), path.stem)
+    return read_plan(path, ceiling_rel_m=ceiling_rel_m).mission

@@ -140,3 +140,19 @@ def test_geojson_option_refused_for_a_plan(monkeypatch, capsys, tmp_path):
     code, _out, err = _main(monkeypatch, capsys, ["plan", str(path), "--svg", "x.svg"])
     assert code == 2
     assert "--geojson and --svg need a patrol spec" in err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "SPEC", "--ceiling", "50"],
+        ["check", "SPEC", "--vehicle", "udpin://127.0.0.1:9", "--ceiling", "50"],
+        ["fly", "--resume", "20260101T000000Z-000000", "--ceiling", "50"],
+    ],
+)
+def test_ceiling_is_for_a_plan(monkeypatch, capsys, examples, args):
+    args = [str(examples / "hotspots.toml") if a == "SPEC" else a for a in args]
+    code, _out, err = _main(monkeypatch, capsys, args)
+    assert code == 2
+    assert "--ceiling" in err
+    assert "Traceback" not in err
