@@ -244,7 +244,7 @@ def load_plan_area(path: Path) -> Area:
     planned = mission.get("plannedHomePosition") if isinstance(mission, dict) else None
     home = None if planned is None else planned_home(planned, source)
     rally = tuple(
-        AreaPoint(f"rally {k}", Role.RALLY, LatLon(p.lat_deg, p.lon_deg))
+        AreaPoint(f"rally point {k}", Role.RALLY, LatLon(p.lat_deg, p.lon_deg), p.alt_rel_m)
         for k, p in enumerate(rally_from_section(doc.get("rallyPoints"), source), start=1)
     )
     return Area(source, tuple(zones), tuple(exclusions), home, (), rally, fence.breach_return)

@@ -20,7 +20,7 @@ from missions.commands import Kind, is_positional
 from missions.errors import PlanningError
 from missions.mission import Mission
 from missions.returns import Point2, Target
-from missions.spec import Autopilot
+from missions.targets import rally_outside
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,7 @@ def check_mission(mission: Mission) -> LintReport:
         )
     local = mission.fence.in_frame(frame)
     check_home_inside(local, mission.home)
+    _check_rally_inside(mission, local)
     to = returns.targets(
         local,
         [
@@ -171,23 +172,26 @@ def _check_returns(
     )
 
 
+def _check_rally_inside(mission: Mission, local: LocalFence) -> None:
+    """A rally point outside the fence draws every return near it across the fence."""
+    for k, rally in enumerate(mission.rally, start=1):
+        problem = rally_outside(local, rally.lat_deg, rally.lon_deg)
+        if problem is not None:
+            raise PlanningError(
+                f"{mission.source or mission.name}: rally point {k} ({rally.lat_deg:.6f}, "
+                f"{rally.lon_deg:.6f}) {problem}; move it inside in QGroundControl's Rally tab "
+                "or remove it"
+            )
+
+
 def _check_return_altitudes(mission: Mission) -> None:
     """Each rally altitude, read the autopilot's way, must keep the return under the ceiling."""
-    cruise_m = mission.cruise_alt_rel_m
-    ceiling_m = mission.fence.ceiling_rel_m
     for k, rally in enumerate(mission.rally, start=1):
-        alt_m = returns.return_alt_rel_m(mission.autopilot, rally.alt_rel_m, cruise_m)
-        if alt_m <= ceiling_m:
-            continue
-        if mission.autopilot is Autopilot.PX4:
-            why = (
-                f"PX4 reads its {rally.alt_rel_m:g} m as the ground there and returns "
-                f"{cruise_m:g} m (RTL_RETURN_ALT) above it; set it to the ground's height above "
-                "home (0 m on level ground)"
-            )
-        else:
-            why = f"ArduPilot returns at its altitude; lower it to at most {ceiling_m:g} m"
-        raise PlanningError(
-            f"{mission.source or mission.name}: rally point {k} makes the return fly at "
-            f"{alt_m:g} m, above the fence ceiling of {ceiling_m:g} m: {why}"
+        problem = returns.rally_alt_problem(
+            mission.autopilot,
+            rally.alt_rel_m,
+            mission.cruise_alt_rel_m,
+            mission.fence.ceiling_rel_m,
         )
+        if problem is not None:
+            raise PlanningError(f"{mission.source or mission.name}: rally point {k} {problem}")

@@ -198,6 +198,11 @@ CASES: list[tuple[str, dict[str, Any] | str, str]] = [
         "mission item 2: 'autoContinue' must be true or false",
     ),
     ("nan", '{"fileType": "Plan", "version": NaN}', "NaN is not a JSON number; write null"),
+    (
+        "rally-outside",
+        _with([T(), q.waypoint(50.0, 50.0), R()], rally=[[*q.at(OUT_M, 0.0), 0.0]]),
+        "rally point 1 (16.542400, 104.728254) lies 190.0 m outside the fence; move it inside",
+    ),
 ]
 
 
