@@ -59,7 +59,7 @@ class Mission:
     @property
     def cruise_alt_rel_m(self) -> float:
         """The highest altitude the mission flies at, relative to home."""
-        flown = (i.z_alt_m for i in self.items if ACCEPTED[i.command].flies_at_altitude)
+        flown = (i.z_alt_m for i in self.items if _flies_at_altitude(i.command))
         return max(flown, default=0.0)
 
     def uploaded_rally(self) -> tuple[RallyPoint, ...]:
@@ -81,6 +81,11 @@ class Mission:
     def nav_items(self) -> tuple[MavItem, ...]:
         """Items with a position (take-off, waypoints, loiters, land, reposition, markers)."""
         return tuple(i for i in self.items if is_positional(i.command))
+
+
+def _flies_at_altitude(command: int) -> bool:
+    accepted = ACCEPTED.get(command)
+    return accepted is not None and accepted.flies_at_altitude
 
 
 def takeoff_item(home: GeoPoint, alt_rel_m: float) -> MavItem:

@@ -36,7 +36,8 @@ from shapely.geometry.base import BaseGeometry
 from geofence.fence import circle_polygon, dilate
 from geofence.frames import LocalFrame
 from geofence.mavlink import MavCmd, MavItem
-from missions.commands import ACCEPTED, Command, Kind, LoiterRadius, loiter_radius
+from missions.commands import ACCEPTED, Command, Kind, LoiterRadius, loiter_radius, refusal
+from missions.errors import PlanningError
 from missions.mission import Mission
 from missions.returns import Point2, nearest
 from missions.spec import Autopilot
@@ -80,7 +81,10 @@ def walk(mission: Mission, frame: LocalFrame, targets: Sequence[tuple[str, Point
     route: list[tuple[int, Point2]] = [(0, (0.0, 0.0))]
     routing = True  # returns may start until the first return or landing
     for k, item in enumerate(mission.items, start=1):
-        command = ACCEPTED[item.command]
+        command = ACCEPTED.get(item.command)
+        if command is None:  # a .plan's are refused on import; this is any other mission's
+            name = mission.source or mission.name
+            raise PlanningError(f"{name}: mission item {k}: {refusal(item.command)}")
         if command.kind is Kind.SETTING:
             continue
         if command.kind is Kind.RETURN:
@@ -181,5 +185,5 @@ def _xy(point: Point) -> Point2:
 def _altitude_span_m(mission: Mission) -> float:
     """The spread of the altitudes the mission flies at: every position a spline's end velocity
     is drawn from (items, and the vehicle stopped at one of their altitudes) lies within it."""
-    alts = [i.z_alt_m for i in mission.items if ACCEPTED[i.command].flies_at_altitude]
+    alts = [i.z_alt_m for i in mission.nav_items() if ACCEPTED[i.command].flies_at_altitude]
     return max(alts, default=0.0) - min(alts, default=0.0)
