@@ -100,7 +100,7 @@ def _outside(local: LocalFence, step: paths.Step, out_m: float) -> str:
     point = step.point
     at_m = local.shape_clearance_m(Point(point)) if point is not None else 0.0
     radius_m = step.radius.radius_m if step.radius is not None else 0.0
-    if step.radius is not None and 0.0 <= at_m < radius_m:  # the circle, not its point
+    if step.radius is not None and point is not None and 0.0 <= at_m < radius_m:  # the circle
         return (
             f"{item} circles {radius_m:g} m around its point ({step.radius.why}), reaching "
             f"{radius_m - at_m:.1f} m beyond the fence; move it inward or shrink the radius"

@@ -108,7 +108,8 @@ def walk(mission: Mission, frame: LocalFrame, targets: Sequence[tuple[str, Point
         if routing:
             route += [(k, xy) for xy in _route_points(step, goal)]
         routing = routing and command.kind is not Kind.LAND
-        here = step.region if command.kind is Kind.TAKEOFF else (step.target or goal)
+        after = step.target if step.target is not None else goal
+        here = step.region if command.kind is Kind.TAKEOFF else after
         here_alt_m = item.z_alt_m if command.flies_at_altitude else here_alt_m
     return Walk(tuple(steps), tuple(route))
 

@@ -199,6 +199,72 @@ CASES: list[tuple[str, dict[str, Any] | str, str]] = [
     ),
     ("nan", '{"fileType": "Plan", "version": NaN}', "NaN is not a JSON number; write null"),
     (
+        "relative-below-home",
+        _with([T(), q.waypoint(50.0, 50.0, -5.0), R()]),
+        "mission item 2: MAV_CMD 16 (NAV_WAYPOINT) in frame 3 (GLOBAL_RELATIVE_ALT) at -5 m "
+        "relative to home is 5 m below home",
+    ),
+    (
+        "altitude-mode-none",
+        _with([T(), q.waypoint(50.0, 50.0, 40.0, frame=3, mode=5), R()]),
+        'has altitude mode "None"; set its altitude mode to Relative (to home)',
+    ),
+    (
+        "altitude-mode-unknown",
+        _with([T(), q.waypoint(50.0, 50.0, 40.0, frame=3, mode=9), R()]),
+        "mission item 2: AltitudeMode 9 is not one of QGroundControl's",
+    ),
+    (
+        "mission-frame",
+        _with([T(), q.waypoint(50.0, 50.0, 40.0, frame=2, mode=None), R()]),
+        "in frame 2 (MISSION) gives no global position",
+    ),
+    (
+        "null-position",
+        _edit(lambda d: d["mission"]["items"][1]["params"].__setitem__(5, None)),
+        "mission item 2: MAV_CMD 16 (NAV_WAYPOINT) has no position",
+    ),
+    (
+        "param-string",
+        _edit(lambda d: d["mission"]["items"][1]["params"].__setitem__(0, "5")),
+        'mission item 2: params[0] must be a number or null, got the string "5"',
+    ),
+    (
+        "spline-over-ceiling",
+        _with([T(80.0), q.waypoint(0.0, 50.0, 40.0), q.positional(82, 100.0, 50.0, 80.0), R()]),
+        "mission item 3: MAV_CMD 82 (NAV_SPLINE_WAYPOINT) may climb to 91.9 m on its curve",
+    ),
+    (
+        "plan-ceiling-out-of-range",
+        _edit(lambda d: d["geoFence"].update(patrolCeilingRelM=5000)),
+        "geoFence patrolCeilingRelM: 5000 m is out of range",
+    ),
+    (
+        "breach-return-without-altitude",
+        _edit(lambda d: d["geoFence"].update(breachReturn=list(q.at(0.0, 0.0)))),
+        "geoFence breachReturn: position",
+    ),
+    (
+        "rally-version",
+        _edit(lambda d: d["rallyPoints"].update(version="2")),
+        "rallyPoints: 'version' must be a whole number, got the string \"2\"",
+    ),
+    (
+        "rally-in-exclusion",
+        _with(
+            [T(), q.waypoint(-50.0, 50.0), R()],
+            rally=[[*q.at(100.0, 10.0), 0.0]],
+            circles=[
+                {
+                    **KEEP_OUT,
+                    "circle": {"center": list(q.at(100.0, 0.0)), "radius": 30.0},
+                    "inclusion": False,
+                }
+            ],
+        ),
+        "rally point 1 (16.542490, 104.725537) lies inside an exclusion",
+    ),
+    (
         "rally-outside",
         _with([T(), q.waypoint(50.0, 50.0), R()], rally=[[*q.at(OUT_M, 0.0), 0.0]]),
         "rally point 1 (16.542400, 104.728254) lies 190.0 m outside the fence; move it inside",
