@@ -158,7 +158,7 @@ def _position(
 
 def _route_points(step: Step, goal: BaseGeometry) -> list[Point2]:
     """Points a return may start from on this item, in flying order."""
-    if step.radius is not None and step.radius.radius_m > 0 and isinstance(goal, Point):
+    if step.radius is not None and step.radius.radius_m > _HOLD_M and isinstance(goal, Point):
         ring = circle_polygon(goal.x, goal.y, step.radius.radius_m, outer=True).exterior
         centre = (goal.x, goal.y)
         return [centre, *((float(x), float(y)) for x, y in ring.coords), centre]
@@ -167,8 +167,12 @@ def _route_points(step: Step, goal: BaseGeometry) -> list[Point2]:
     return []
 
 
+#: A loiter radius below this is a hold at the point (a polygonised circle would vanish).
+_HOLD_M = 1e-3
+
+
 def _disc(centre: BaseGeometry, radius_m: float) -> BaseGeometry:
-    if radius_m <= 0:
+    if radius_m <= _HOLD_M:
         return centre
     if isinstance(centre, Point):
         return circle_polygon(centre.x, centre.y, radius_m, outer=True)
