@@ -65,11 +65,13 @@ class AreaCircle:
 
 @dataclass(frozen=True, slots=True)
 class AreaPoint:
-    """A named point: a hot-spot to visit or a rally point to return to."""
+    """A named point: a hot-spot to visit or a rally point to return to. A rally point read from
+    a .plan keeps the altitude above home it was given there."""
 
     name: str
     role: Role
     position: LatLon
+    alt_rel_m: float | None = None
 
 
 Shape = AreaPolygon | AreaCircle

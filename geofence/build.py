@@ -63,9 +63,15 @@ def fence_from_area(
     ceiling_rel_m: float,
     margin_m: float,
 ) -> Fence:
-    """The fence for patrolling `zones`: their dissolved outline minus the exclusions near them."""
+    """The fence for patrolling `zones`: their dissolved outline minus the exclusions near them.
+
+    A circular zone that touches no other zone stays a circle (a QGroundControl inclusion circle
+    is uploaded as one, not as a 64-sided polygon); one that does is dissolved with them.
+    """
     local_zones = [shape_in_frame(z, frame) for z in zones]
-    dissolved = shapely.union_all(local_zones).buffer(SLIVER_M, join_style="mitre")
+    alone = _lone_circles(zones, local_zones)
+    rest = [shape for zone, shape in zip(zones, local_zones, strict=True) if zone not in alone]
+    dissolved = shapely.union_all(rest).buffer(SLIVER_M, join_style="mitre")
     dissolved = dissolved.buffer(-SLIVER_M, join_style="mitre")
     polygons: list[FencePolygon] = []
     reach = shapely.union_all(local_zones).buffer(EXCLUSION_REACH_M)
@@ -76,7 +82,7 @@ def fence_from_area(
         polygons.append(_fence_polygon(part.exterior.coords, frame, inclusion=True))
         for k, hole in enumerate(part.interiors):
             exclusions.append(AreaPolygon(f"gap {k}", Role.EXCLUSION, _ring(hole.coords, frame)))
-    circles: list[FenceCircle] = []
+    circles = [FenceCircle(c.center, c.radius_m, inclusion=True) for c in alone]
     for shape in exclusions:
         if isinstance(shape, AreaCircle):
             circles.append(FenceCircle(shape.center, shape.radius_m, inclusion=False))
@@ -89,6 +95,18 @@ def fence_from_area(
         margin_m=margin_m,
         breach_return=area.breach_return,
     )
+
+
+def _lone_circles(zones: Sequence[Shape], local: Sequence[Polygon]) -> list[AreaCircle]:
+    """The circular zones no other zone comes within `SLIVER_M` of."""
+    out = []
+    for k, zone in enumerate(zones):
+        if not isinstance(zone, AreaCircle):
+            continue
+        others = [shape for j, shape in enumerate(local) if j != k]
+        if not any(local[k].distance(other) <= SLIVER_M for other in others):
+            out.append(zone)
+    return out
 
 
 def _ring(coords: Iterable[tuple[float, ...]], frame: LocalFrame) -> tuple[LatLon, ...]:

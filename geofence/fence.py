@@ -30,6 +30,11 @@ QUAD_SEGS = 16
 _CHORD_SCALE = 1.0 / math.cos(math.pi / (2 * QUAD_SEGS))
 #: Extra clearance so that points computed on the free-space boundary are never short of the margin.
 SAFETY_EPS_M = 0.002
+#: The ceiling above home when nothing sets one (a spec's [fence] ceiling_rel_m, a .plan's
+#: --ceiling), and the range either may take.
+DEFAULT_CEILING_REL_M = 90.0
+MIN_CEILING_REL_M = 2.0
+MAX_CEILING_REL_M = 1000.0
 
 Geometry = Polygon | MultiPolygon
 
@@ -84,7 +89,7 @@ class Fence:
 
     polygons: tuple[FencePolygon, ...] = ()
     circles: tuple[FenceCircle, ...] = ()
-    ceiling_rel_m: float = 90.0
+    ceiling_rel_m: float = DEFAULT_CEILING_REL_M
     margin_m: float = 0.0
     breach_return: RallyPoint | None = None
 
@@ -172,10 +177,15 @@ class LocalFence:
     def line_clearance_m(self, points: list[tuple[float, float]]) -> float:
         """The smallest clearance along a path; when part of it leaves the fence, minus how far
         out it goes (so a leg across an exclusion is as negative as it is deep)."""
-        line = LineString(points) if len(points) > 1 else Point(points[0])
-        if self.allowed.covers(line):
-            return float(self._boundary.distance(line))
-        outside = shapely.segmentize(line.difference(self.allowed), 0.5)
+        return self.shape_clearance_m(LineString(points) if len(points) > 1 else Point(points[0]))
+
+    def shape_clearance_m(self, shape: BaseGeometry) -> float:
+        """The smallest clearance of a point, path or region to the fence; when part of it lies
+        outside, minus how far out it reaches (sampled every 0.5 m along what lies outside: the
+        distance to the fence has no maximum inside a region, only on its edges)."""
+        if self.allowed.covers(shape):
+            return float(self._boundary.distance(shape))
+        outside = shapely.segmentize(shape.difference(self.allowed), 0.5)
         coords = shapely.get_coordinates(outside)
         samples = shapely.points(coords)
         depth_m = float(shapely.distance(self._boundary, samples).max()) if len(coords) else 0.0

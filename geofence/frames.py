@@ -3,8 +3,9 @@
 Planning geometry is done in a local East-North-Up frame in metres whose origin is the home point.
 pymap3d works with heights above the ellipsoid; MAVLink altitudes are AMSL or relative to home. The
 planner only needs the horizontal plane, so the frame is anchored at the ellipsoid height of the
-origin
-and callers pass altitudes relative to home; nothing else in the project calls pymap3d.
+origin and callers pass altitudes relative to home; nothing else in the project calls pymap3d.
+Altitudes above mean sea level become altitudes above home here too (`amsl2rel`), with home's own
+altitude above mean sea level: the controller reasons in one vertical frame, relative to home.
 """
 
 from __future__ import annotations
@@ -156,6 +157,17 @@ class LocalFrame:
             )
             up_m = up_m - h
         return np.column_stack([np.asarray(lat, float), np.asarray(lon, float)])
+
+
+def amsl2rel(alt_amsl_m: float, home_alt_amsl_m: float) -> float:
+    """Altitude above home from altitude above mean sea level (MAVLink GLOBAL to
+    GLOBAL_RELATIVE_ALT), home's own altitude being `home_alt_amsl_m`."""
+    return alt_amsl_m - home_alt_amsl_m
+
+
+def rel2amsl(alt_rel_m: float, home_alt_amsl_m: float) -> float:
+    """Altitude above mean sea level from altitude above home (the inverse of `amsl2rel`)."""
+    return alt_rel_m + home_alt_amsl_m
 
 
 def ground_distance_m(a: LatLon, b: LatLon) -> float:

@@ -6,7 +6,6 @@ Polygons without a role are zones; holes in a zone are exclusions. Points need a
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from geofence.areas import (
 )
 from geofence.errors import AreaError
 from geofence.frames import GeoPoint, LatLon
+from geofence.jsonfields import describe, is_number, loads, number
 
 _ORDER = "GeoJSON positions are [longitude, latitude]"
 _WGS84_CRS = {
@@ -37,14 +37,10 @@ def load_geojson(path: Path) -> Area:
     """Read an area from a GeoJSON file."""
     source = str(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise AreaError(f"cannot read file ({exc.__class__.__name__}: {exc})", path=source) from exc
-    except json.JSONDecodeError as exc:
-        raise AreaError(
-            f"not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", path=source
-        ) from exc
-    return area_from_geojson(doc, source)
+    return area_from_geojson(loads(text, path=source), source)
 
 
 def area_from_geojson(doc: Any, source: str) -> Area:
@@ -99,6 +95,12 @@ class _Builder:
                 "is not a GeoJSON Feature", path=self.source, feature=f"feature {index}"
             )
         props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            raise AreaError(
+                f"'properties' must be an object, got {describe(props)}",
+                path=self.source,
+                feature=f"feature {index}",
+            )
         name = str(props.get("name") or f"feature {index}")
         label = f"feature {index} ({name})" if "name" in props else f"feature {index}"
         geometry = feature.get("geometry")
@@ -125,7 +127,7 @@ class _Builder:
 
     def _position(self, raw: Any, label: str) -> LatLon:
         ok = isinstance(raw, list) and len(raw) >= 2
-        if not ok or not all(isinstance(v, int | float) for v in raw[:2]):
+        if not ok or not all(is_number(v) for v in raw[:2]):
             raise AreaError(
                 f"position {raw!r} is not [longitude, latitude]", path=self.source, feature=label
             )
@@ -169,14 +171,21 @@ class _Builder:
         default = Role.EXCLUSION if radius is not None else None
         role = parse_role(props.get("role"), path=self.source, feature=label, default=default)
         if role in (Role.ZONE, Role.EXCLUSION):
-            if not isinstance(radius, int | float) or not radius > 0:
+            if radius is None:
                 raise AreaError(
                     f"a {role.value} point needs a 'radius_m' property > 0 (a circle)",
                     path=self.source,
                     feature=label,
                 )
+            radius_m = number(radius, path=self.source, feature=label, what="'radius_m'")
+            if not radius_m > 0:
+                raise AreaError(
+                    f"'radius_m' {radius_m:g} must be > 0 (a circle's radius in metres)",
+                    path=self.source,
+                    feature=label,
+                )
             target = self.zones if role is Role.ZONE else self.exclusions
-            target.append(AreaCircle(name, role, position, float(radius)))
+            target.append(AreaCircle(name, role, position, radius_m))
         elif role is Role.HOME:
             if self.home is not None:
                 raise AreaError(
@@ -184,12 +193,13 @@ class _Builder:
                     path=self.source,
                     feature=label,
                 )
-            alt = props.get("alt_amsl_m", 0.0)
-            if not isinstance(alt, int | float):
-                raise AreaError(
-                    "'alt_amsl_m' must be a number of metres", path=self.source, feature=label
-                )
-            self.home = GeoPoint(position.lat_deg, position.lon_deg, float(alt))
+            alt_m = number(
+                props.get("alt_amsl_m", 0.0),
+                path=self.source,
+                feature=label,
+                what="'alt_amsl_m' (metres above mean sea level)",
+            )
+            self.home = GeoPoint(position.lat_deg, position.lon_deg, alt_m)
         else:
             self.points.append(AreaPoint(name, role, position))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import Enum, IntEnum
 
 from geofence.fence import Fence, FenceCircle, FencePolygon, RallyPoint
 from geofence.frames import LatLon
@@ -19,14 +19,20 @@ from geofence.words import plural
 
 
 class MavCmd(IntEnum):
-    """The MAV_CMD values patrol writes (common.xml)."""
+    """The MAV_CMD values patrol writes, or reads and checks in a .plan (common.xml)."""
 
     NAV_WAYPOINT = 16
+    NAV_LOITER_UNLIM = 17
+    NAV_LOITER_TURNS = 18
     NAV_LOITER_TIME = 19
     NAV_RETURN_TO_LAUNCH = 20
     NAV_LAND = 21
     NAV_TAKEOFF = 22
+    NAV_LOITER_TO_ALT = 31
+    NAV_SPLINE_WAYPOINT = 82
     DO_CHANGE_SPEED = 178
+    DO_LAND_START = 189
+    DO_REPOSITION = 192
     NAV_FENCE_RETURN_POINT = 5000
     NAV_FENCE_POLYGON_VERTEX_INCLUSION = 5001
     NAV_FENCE_POLYGON_VERTEX_EXCLUSION = 5002
@@ -36,11 +42,58 @@ class MavCmd(IntEnum):
 
 
 class MavFrame(IntEnum):
-    """The MAV_FRAME values patrol writes."""
+    """MAV_FRAME values (common.xml); the `_INT` frames mean the same as their plain twins."""
 
     GLOBAL = 0
+    LOCAL_NED = 1
     MISSION = 2
     GLOBAL_RELATIVE_ALT = 3
+    LOCAL_ENU = 4
+    GLOBAL_INT = 5
+    GLOBAL_RELATIVE_ALT_INT = 6
+    LOCAL_OFFSET_NED = 7
+    BODY_NED = 8
+    BODY_OFFSET_NED = 9
+    GLOBAL_TERRAIN_ALT = 10
+    GLOBAL_TERRAIN_ALT_INT = 11
+    BODY_FRD = 12
+    LOCAL_FRD = 20
+    LOCAL_FLU = 21
+
+
+class AltitudeReference(Enum):
+    """What a frame measures an item's altitude from."""
+
+    AMSL = "above mean sea level"
+    HOME = "relative to home"
+    TERRAIN = "above the terrain"
+    LOCAL = "a local or body frame (metres, not latitude and longitude)"
+    NONE = "no position (a command, not a place)"
+
+
+_REFERENCE = {
+    MavFrame.GLOBAL: AltitudeReference.AMSL,
+    MavFrame.GLOBAL_INT: AltitudeReference.AMSL,
+    MavFrame.GLOBAL_RELATIVE_ALT: AltitudeReference.HOME,
+    MavFrame.GLOBAL_RELATIVE_ALT_INT: AltitudeReference.HOME,
+    MavFrame.GLOBAL_TERRAIN_ALT: AltitudeReference.TERRAIN,
+    MavFrame.GLOBAL_TERRAIN_ALT_INT: AltitudeReference.TERRAIN,
+    MavFrame.MISSION: AltitudeReference.NONE,
+}
+
+
+def altitude_reference(frame: int) -> AltitudeReference | None:
+    """What `frame` measures altitude from; None for a number MAV_FRAME does not define."""
+    if frame not in MavFrame._value2member_map_:
+        return None
+    return _REFERENCE.get(MavFrame(frame), AltitudeReference.LOCAL)
+
+
+def frame_label(frame: int) -> str:
+    """`frame 10 (GLOBAL_TERRAIN_ALT)`, as a message names it."""
+    if frame in MavFrame._value2member_map_:
+        return f"frame {frame} ({MavFrame(frame).name})"
+    return f"frame {frame} (not a MAV_FRAME)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,13 +9,15 @@ from missions.errors import PlanningError, SpecError
 from missions.lint import LintReport, check_mission
 from missions.mission import Mission
 from missions.planner import Plan, plan, plan_file
-from missions.qgc import load_plan, plan_document, plan_text
+from missions.qgc import Ceiling, CeilingSource, load_plan, plan_document, plan_text, read_plan
 from missions.route import LegKind, Waypoint
 from missions.spec import Autopilot, Direction, PatrolSpec, Pattern, load_spec
 
 __all__ = [
     "Autopilot",
     "Camera",
+    "Ceiling",
+    "CeilingSource",
     "Direction",
     "Footprint",
     "LegKind",
@@ -35,4 +37,5 @@ __all__ = [
     "plan_document",
     "plan_file",
     "plan_text",
+    "read_plan",
 ]

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+from shapely.geometry import Point
 
 from geofence.fence import LocalFence, check_home_inside
 from geofence.frames import LocalFrame
-from geofence.mavlink import MavCmd
-from missions import returns
+from missions import paths, returns
+from missions.commands import Kind, is_positional
 from missions.errors import PlanningError
-from missions.mission import NAV_COMMANDS, Mission
+from missions.mission import Mission
 from missions.returns import Point2, Target
-from missions.spec import Autopilot
+from missions.targets import rally_outside
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,15 +33,21 @@ class LintReport:
 
 
 def check_mission(mission: Mission) -> LintReport:
-    """Raise `PlanningError` naming the first item that breaks the fence; else the figures."""
+    """Raise `PlanningError` naming the first item that breaks the fence; else the figures.
+
+    Every item with a place is held to the fence by the region it may sweep (`missions.paths`):
+    its leg, a loiter's circle, a spline's bow; a marker by its point.
+    """
     frame = LocalFrame(mission.home.latlon)
+    name = mission.source or mission.name
     if not mission.fence.has_inclusion:
         raise PlanningError(
-            f"{mission.name}: the plan has no inclusion fence; draw the patrol "
+            f"{name}: the plan has no inclusion fence; draw the patrol "
             "area as an inclusion polygon in QGroundControl's GeoFence tab"
         )
     local = mission.fence.in_frame(frame)
     check_home_inside(local, mission.home)
+    _check_rally_inside(mission, local)
     to = returns.targets(
         local,
         [
@@ -53,42 +59,86 @@ def check_mission(mission: Mission) -> LintReport:
         ],
         mission.fence.margin_m,
     )
-    here = (0.0, 0.0)
-    route: list[tuple[int, Point2]] = [(0, here)]  # (mission item, east/north); 0 is home
+    walked = paths.walk(mission, frame, [(t.label, t.xy) for t in to])
     clearance = float("inf")
     max_alt = 0.0
-    count = 0
-    returned = False
-    for k, item in enumerate(mission.items, start=1):
-        if item.command == MavCmd.NAV_RETURN_TO_LAUNCH:
-            index, _d = returns.nearest(np.asarray([here]), np.asarray([t.xy for t in to]))
-            target = to[int(index[0])].xy
-        elif item.command in NAV_COMMANDS:
-            target = frame.geodetic2enu(item.x_lat_deg, item.y_lon_deg)
-            count += 1
-            max_alt = max(max_alt, item.z_alt_m)
-            if item.z_alt_m > mission.fence.ceiling_rel_m:
-                raise PlanningError(
-                    f"{mission.name}: mission item {k} flies at {item.z_alt_m:g} m,"
-                    f" above the fence ceiling of {mission.fence.ceiling_rel_m:g} m"
-                )
-        else:
-            continue
-        leg = local.line_clearance_m([here, target])
+    for step in walked.steps:
+        if step.max_alt_rel_m is not None:
+            max_alt = max(max_alt, step.max_alt_rel_m)
+            _check_ceiling(mission, name, step)
+        leg = local.shape_clearance_m(step.region)
         if leg < 0:
-            what = "lies outside" if local.clearance_m(*target) < 0 else "reaches it across"
-            raise PlanningError(
-                f"{mission.name}: mission item {k} {what} the fence "
-                f"({-leg:.1f} m out); move the waypoint or add one to go around"
-            )
+            raise PlanningError(f"{name}: {_outside(local, step, -leg)}")
         clearance = min(clearance, leg)
-        returned = returned or item.command == MavCmd.NAV_RETURN_TO_LAUNCH
-        here = target
-        if not returned:  # the route up to the first return: where a return may start
-            route.append((k, here))
-    _check_returns(mission, local, route, to)
+    count = sum(1 for item in mission.items if is_positional(item.command))
+    _check_returns(mission, local, list(walked.route), to)
     _check_return_altitudes(mission)
     return LintReport(clearance, count, max_alt)
+
+
+def _check_ceiling(mission: Mission, name: str, step: paths.Step) -> None:
+    alt_m = step.max_alt_rel_m
+    ceiling_m = mission.fence.ceiling_rel_m
+    if alt_m is None or alt_m <= ceiling_m:
+        return
+    how = (
+        f"may climb to {alt_m:.1f} m on its curve (ArduPilot's spline rises above its ends)"
+        if step.command.kind is Kind.SPLINE
+        else f"flies at {alt_m:g} m"
+    )
+    raise_it = "raise --ceiling" if mission.source else "raise the ceiling"
+    raise PlanningError(
+        f"{name}: mission item {step.index}: {step.command.label} {how}, above the fence "
+        f"ceiling of {ceiling_m:g} m; lower it, or {raise_it} if the airspace allows"
+    )
+
+
+def _outside(local: LocalFence, step: paths.Step, out_m: float) -> str:
+    """One line for an item whose region leaves the fence by `out_m`."""
+    item = f"mission item {step.index}: {step.command.label}"
+    kind = step.command.kind
+    point = step.point
+    at_m = local.shape_clearance_m(Point(point)) if point is not None else 0.0
+    radius_m = step.radius.radius_m if step.radius is not None else 0.0
+    if step.radius is not None and point is not None and 0.0 <= at_m < radius_m:  # the circle
+        return (
+            f"{item} circles {radius_m:g} m around its point ({step.radius.why}), reaching "
+            f"{radius_m - at_m:.1f} m beyond the fence; move it inward or shrink the radius"
+        )
+    at_out = at_m < 0
+    if at_out:
+        out_m = -at_m
+    if kind is Kind.SPLINE and not at_out:
+        return (
+            f"{item} may bow up to {step.bow_m:.1f} m from the straight leg (ArduPilot's spline),"
+            f" reaching {out_m:.1f} m beyond the fence; make it a plain waypoint or move it "
+            "away from the fence"
+        )
+    if kind is Kind.RETURN:
+        return (
+            f"{item} flies straight to {step.heads_for} and leaves the fence ({out_m:.1f} m "
+            "out); add a rally point in sight of it or move the item before it"
+        )
+    if kind is Kind.LAND_START:
+        return (
+            f"{item} marks a landing sequence {out_m:.1f} m outside the fence; move the marker "
+            "or set its position to 0, 0"
+        )
+    if at_out:
+        verb = "lands" if kind is Kind.LAND else "lies"
+        zero = (
+            " (latitude and longitude 0, 0: PX4 flies to that point; ArduPilot takes it as where"
+            " the vehicle is)"
+            if step.at_null_island
+            else ""
+        )
+        return (
+            f"{item} {verb} outside the fence ({out_m:.1f} m out){zero}; move it inside the fence"
+        )
+    return (
+        f"{item} reaches it across the fence ({out_m:.1f} m out); move the waypoint or add one "
+        "to go around"
+    )
 
 
 def _check_returns(
@@ -116,29 +166,32 @@ def _check_returns(
         " m margin"
     )
     raise PlanningError(
-        f"{mission.name}: a return from {where} at {at.lat_deg:.6f}, {at.lon_deg:.6f} flies "
-        f"straight to {target.label} ({goal.lat_deg:.6f}, {goal.lon_deg:.6f}) and {how}; add a "
-        "rally point in sight of it or move the waypoint"
+        f"{mission.source or mission.name}: a return from {where} at {at.lat_deg:.6f}, "
+        f"{at.lon_deg:.6f} flies straight to {target.label} ({goal.lat_deg:.6f}, "
+        f"{goal.lon_deg:.6f}) and {how}; add a rally point in sight of it or move the waypoint"
     )
+
+
+def _check_rally_inside(mission: Mission, local: LocalFence) -> None:
+    """A rally point outside the fence draws every return near it across the fence."""
+    for k, rally in enumerate(mission.rally, start=1):
+        problem = rally_outside(local, rally.lat_deg, rally.lon_deg)
+        if problem is not None:
+            raise PlanningError(
+                f"{mission.source or mission.name}: rally point {k} ({rally.lat_deg:.6f}, "
+                f"{rally.lon_deg:.6f}) {problem}; move it inside in QGroundControl's Rally tab "
+                "or remove it"
+            )
 
 
 def _check_return_altitudes(mission: Mission) -> None:
     """Each rally altitude, read the autopilot's way, must keep the return under the ceiling."""
-    cruise_m = mission.cruise_alt_rel_m
-    ceiling_m = mission.fence.ceiling_rel_m
     for k, rally in enumerate(mission.rally, start=1):
-        alt_m = returns.return_alt_rel_m(mission.autopilot, rally.alt_rel_m, cruise_m)
-        if alt_m <= ceiling_m:
-            continue
-        if mission.autopilot is Autopilot.PX4:
-            why = (
-                f"PX4 reads its {rally.alt_rel_m:g} m as the ground there and returns "
-                f"{cruise_m:g} m (RTL_RETURN_ALT) above it; set it to the ground's height above "
-                "home (0 m on level ground)"
-            )
-        else:
-            why = f"ArduPilot returns at its altitude; lower it to at most {ceiling_m:g} m"
-        raise PlanningError(
-            f"{mission.name}: rally point {k} makes the return fly at {alt_m:g} m, above the "
-            f"fence ceiling of {ceiling_m:g} m: {why}"
+        problem = returns.rally_alt_problem(
+            mission.autopilot,
+            rally.alt_rel_m,
+            mission.cruise_alt_rel_m,
+            mission.fence.ceiling_rel_m,
         )
+        if problem is not None:
+            raise PlanningError(f"{mission.source or mission.name}: rally point {k} {problem}")

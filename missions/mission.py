@@ -2,18 +2,20 @@
 
 Items are MAVLink mission items: take-off at home, a speed change, waypoints (loiters at hot-spots),
 return to launch. Unused params are None (PX4 reads NaN as "keep current"; the vehicle link writes 0
-for ArduPilot, which rejects NaN).
+for ArduPilot, which rejects NaN). Every item with a position is in frame GLOBAL_RELATIVE_ALT, so
+its `z_alt_m` is metres above home: a .plan in other frames is converted on import.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from geofence.fence import Fence, RallyPoint
 from geofence.frames import GeoPoint, LocalFrame
 from geofence.mavlink import MavCmd, MavFrame, MavItem, rally_items
+from missions.commands import ACCEPTED, is_positional
 from missions.returns import rally_alt_rel_m
 from missions.route import Waypoint
 from missions.spec import Autopilot
@@ -24,9 +26,6 @@ FIRMWARE_TYPE = {Autopilot.PX4: 12, Autopilot.ARDUPILOT: 3}
 VEHICLE_TYPE_QUADROTOR = 2
 #: DO_CHANGE_SPEED param1: ground speed.
 SPEED_TYPE_GROUND = 1.0
-NAV_COMMANDS = frozenset(
-    {MavCmd.NAV_WAYPOINT, MavCmd.NAV_LOITER_TIME, MavCmd.NAV_TAKEOFF, MavCmd.NAV_LAND}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +44,23 @@ class Mission:
     rally: tuple[RallyPoint, ...] = ()
     cruise_speed_mps: float = 8.0
     autopilot: Autopilot = Autopilot.PX4
+    source: str = field(default="", compare=False)  # the file it was read from, for messages
 
     def __post_init__(self) -> None:
         if not self.items:
             raise ValueError("a mission needs at least one item")
+        for k, item in enumerate(self.items, start=1):
+            if is_positional(item.command) and item.frame != MavFrame.GLOBAL_RELATIVE_ALT:
+                raise ValueError(
+                    f"item {k}: positional items are relative to home (frame "
+                    f"GLOBAL_RELATIVE_ALT), got frame {item.frame}"
+                )
 
     @property
     def cruise_alt_rel_m(self) -> float:
         """The highest altitude the mission flies at, relative to home."""
-        return max((i.z_alt_m for i in self.nav_items()), default=0.0)
+        flown = (i.z_alt_m for i in self.items if _flies_at_altitude(i.command))
+        return max(flown, default=0.0)
 
     def uploaded_rally(self) -> tuple[RallyPoint, ...]:
         """The rally points to upload: the mission's, or home alone when it has none.
@@ -72,8 +79,13 @@ class Mission:
         return rally_items(self.uploaded_rally())
 
     def nav_items(self) -> tuple[MavItem, ...]:
-        """Items with a position (take-off, waypoints, loiters, land)."""
-        return tuple(i for i in self.items if i.command in NAV_COMMANDS)
+        """Items with a position (take-off, waypoints, loiters, land, reposition, markers)."""
+        return tuple(i for i in self.items if is_positional(i.command))
+
+
+def _flies_at_altitude(command: int) -> bool:
+    accepted = ACCEPTED.get(command)
+    return accepted is not None and accepted.flies_at_altitude
 
 
 def takeoff_item(home: GeoPoint, alt_rel_m: float) -> MavItem:

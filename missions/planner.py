@@ -19,21 +19,20 @@ from shapely.ops import nearest_points
 from geofence.areas import Area, Role
 from geofence.build import fence_from_area, polygons_of, select_zones, shape_in_frame
 from geofence.errors import AreaError
-from geofence.fence import Fence, LocalFence, RallyPoint, check_home_inside
+from geofence.fence import Fence, LocalFence, check_home_inside
 from geofence.frames import GeoPoint, LocalFrame
 from geofence.loaders import load_area
 from geofence.words import plural
 from missions import patterns, returns, sectors
-from missions import rally as rally_points
 from missions.camera import Footprint
 from missions.errors import PlanningError
 from missions.lanes import Lanes
 from missions.mission import Mission, sortie_items
-from missions.rally import MAX_RALLY_POINTS
 from missions.route import LegKind, Point2, Waypoint, append_path
 from missions.routing import Router
 from missions.sorties import Sortie, SortiePlanner
 from missions.spec import Direction, PatrolSpec, Pattern, load_spec
+from missions.targets import return_targets, uploaded_rally
 
 #: How far inside the free space a departure from a home in the margin band aims.
 _ENTRY_INSET_M = 0.05
@@ -194,12 +193,8 @@ def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
         warnings.append(
             f"longer than one battery: {plural(len(sorties), 'sortie')}, land and swap between"
         )
-    targets = _return_targets(spec, area, local, router, sorties)
-    rally_alt_m = returns.rally_alt_rel_m(spec.autopilot, spec.alt_rel_m)
-    rally = tuple(
-        RallyPoint(g.lat_deg, g.lon_deg, rally_alt_m)
-        for g in (frame.enu2geodetic(*t.xy) for t in targets[1:])
-    )
+    targets = return_targets(spec, area, local, router, sorties)
+    rally = uploaded_rally(spec, area, local, targets)
     missions = tuple(
         Mission(
             name=spec.name if len(sorties) == 1 else f"{spec.name}-{k}",
@@ -238,30 +233,6 @@ def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
         clearance,
         tuple(warnings),
     )
-
-
-def _return_targets(
-    spec: PatrolSpec, area: Area, local: LocalFence, router: Router, sorties: tuple[Sortie, ...]
-) -> list[returns.Target]:
-    """Home, the area's rally points inside the fence, and the rally points added so that every
-    return the autopilot may fly from any sortie's route is clear of the fence by the margin."""
-    frame = local.frame
-    given = [
-        (f"rally point {k} ({p.name})", frame.geodetic2enu(p.position.lat_deg, p.position.lon_deg))
-        for k, p in enumerate((p for p in area.rally if local.contains_geo(p.position)), start=1)
-    ]
-    fixed = returns.targets(local, [("home", (0.0, 0.0)), *given], spec.margin_m)
-    routes = [[(0.0, 0.0), *(w.xy for w in s.waypoints)] for s in sorties]
-    added = rally_points.add_rally_points(
-        local,
-        router.free,
-        router.nodes,
-        routes,
-        fixed,
-        margin_m=spec.margin_m,
-        limit=MAX_RALLY_POINTS[spec.autopilot],
-    )
-    return [*fixed, *added]
 
 
 def _ends_home(waypoints: tuple[Waypoint, ...], targets: list[returns.Target]) -> bool:

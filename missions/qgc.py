@@ -1,36 +1,49 @@
 """Missions to and from QGroundControl .plan files (fileType "Plan", version 1; mission version 2).
 
 Export writes all three sections, as QGroundControl does, so the file opens there with its fence and
-rally points. Import reads SimpleItems only (a Survey or other ComplexItem must be flattened in
-QGroundControl first) and is the exact inverse of export: export -> import gives the same Mission.
+rally points; positional items go as QGroundControl writes a Relative item (frame
+GLOBAL_RELATIVE_ALT, AltitudeMode 1). Import reads SimpleItems only (a Survey or other ComplexItem
+must be flattened in QGroundControl first), takes every altitude to home's frame or refuses the
+item (`missions.plan_item`), and refuses commands patrol cannot check (`missions.commands`).
+Export then import gives the same Mission; import, export, import keeps what every item means.
 """
 
 from __future__ import annotations
 
 import json
-import math
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from geofence.errors import AreaError
-from geofence.frames import GeoPoint
+from geofence.fence import DEFAULT_CEILING_REL_M
+from geofence.jsonfields import integer, number
 from geofence.mavlink import MavFrame, MavItem
 from geofence.qgcplan import (
+    CEILING_KEY,
+    PLAN_VERSION,
     fence_from_section,
     geofence_section,
+    own_ceiling_rel_m,
+    planned_home,
     rally_from_section,
     rally_section,
     read_plan_json,
 )
-from missions.mission import FIRMWARE_TYPE, NAV_COMMANDS, VEHICLE_TYPE_QUADROTOR, Mission
+from missions.commands import is_positional
+from missions.mission import FIRMWARE_TYPE, VEHICLE_TYPE_QUADROTOR, Mission
+from missions.plan_item import item_from_json
 from missions.spec import Autopilot
 
-PLAN_VERSION = 1
 MISSION_VERSION = 2
-_ALTITUDE_MODE_RELATIVE = 1
+#: QGroundControl's AltitudeMode "Relative" (frame GLOBAL_RELATIVE_ALT), per item and plan-wide.
+ALTITUDE_MODE_RELATIVE = 1
 
 
 def _simple_item(item: MavItem, jump_id: int) -> dict[str, Any]:
+    """A SimpleItem as QGroundControl saves one: a positional item relative to home carries
+    AltitudeMode 1 (Relative), its Altitude, and AMSLAltAboveTerrain null (QGroundControl's NaN)."""
     out: dict[str, Any] = {
         "autoContinue": item.autocontinue,
         "command": int(item.command),
@@ -39,8 +52,12 @@ def _simple_item(item: MavItem, jump_id: int) -> dict[str, Any]:
         "params": [*item.params, item.x_lat_deg, item.y_lon_deg, item.z_alt_m],
         "type": "SimpleItem",
     }
-    if item.command in NAV_COMMANDS and item.frame == MavFrame.GLOBAL_RELATIVE_ALT:
-        out |= {"AMSLAltAboveTerrain": None, "Altitude": item.z_alt_m, "AltitudeMode": 1}
+    if is_positional(item.command) and item.frame == MavFrame.GLOBAL_RELATIVE_ALT:
+        out |= {
+            "AMSLAltAboveTerrain": None,
+            "Altitude": item.z_alt_m,
+            "AltitudeMode": ALTITUDE_MODE_RELATIVE,
+        }
     return out
 
 
@@ -54,7 +71,7 @@ def plan_document(mission: Mission) -> dict[str, Any]:
         "mission": {
             "cruiseSpeed": mission.cruise_speed_mps,
             "firmwareType": FIRMWARE_TYPE[mission.autopilot],
-            "globalPlanAltitudeMode": _ALTITUDE_MODE_RELATIVE,
+            "globalPlanAltitudeMode": ALTITUDE_MODE_RELATIVE,
             "hoverSpeed": mission.cruise_speed_mps,
             "items": [_simple_item(item, k) for k, item in enumerate(mission.items, start=1)],
             "plannedHomePosition": [home.lat_deg, home.lon_deg, home.alt_amsl_m],
@@ -70,81 +87,126 @@ def plan_text(mission: Mission) -> str:
     return json.dumps(plan_document(mission), indent=4) + "\n"
 
 
-def _param(value: Any, source: str, where: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise AreaError(f"param {value!r} is not a number or null", path=source, feature=where)
-    return float(value)
-
-
-def _item(raw: Any, source: str, index: int) -> MavItem:
-    where = f"mission item {index}"
-    if not isinstance(raw, dict):
-        raise AreaError("is not an object", path=source, feature=where)
-    if raw.get("type") != "SimpleItem":
-        kind = raw.get("complexItemType", raw.get("type"))
+def _firmware(section: dict[str, Any], source: str) -> Autopilot:
+    """The autopilot the plan is for: what a rally altitude and a loiter's radius 0 mean."""
+    raw = section.get("firmwareType")
+    number = integer(raw, path=source, feature="mission", what="'firmwareType'")
+    firmware = {v: k for k, v in FIRMWARE_TYPE.items()}.get(number)
+    if firmware is None:
         raise AreaError(
-            f"is a {kind!r} item; only SimpleItems can be flown as they are: in "
-            "QGroundControl convert it to simple waypoints first",
+            f"firmwareType {number} is neither PX4 (12) nor ArduPilot (3); choose the vehicle's "
+            "firmware in QGroundControl's plan settings and save the plan again",
             path=source,
-            feature=where,
+            feature="mission",
         )
-    params = raw.get("params")
-    if not isinstance(params, list) or len(params) != 7:
-        raise AreaError("needs 7 params", path=source, feature=where)
-    values = [_param(v, source, where) for v in params]
-    command, frame = raw.get("command"), raw.get("frame")
-    if not isinstance(command, int) or not isinstance(frame, int):
-        raise AreaError("'command' and 'frame' must be integers", path=source, feature=where)
-    return MavItem(
-        command,
-        frame,
-        values[0],
-        values[1],
-        values[2],
-        values[3],
-        values[4] or 0.0,
-        values[5] or 0.0,
-        values[6] or 0.0,
-        autocontinue=bool(raw.get("autoContinue", True)),
-    )
+    return firmware
 
 
-def mission_from_document(doc: dict[str, Any], source: str, name: str) -> Mission:
-    """A Mission from a parsed .plan object (SimpleItems only)."""
+def _speed_mps(section: dict[str, Any], source: str) -> float:
+    for key in ("hoverSpeed", "cruiseSpeed"):
+        if section.get(key) is not None:
+            speed = number(section[key], path=source, feature="mission", what=f"'{key}'")
+            if speed > 0:
+                return speed
+    return 5.0
+
+
+class CeilingSource(Enum):
+    """Where a .plan's ceiling comes from, as the check output says it."""
+
+    OPTION = "--ceiling"
+    PLAN = "the plan's own"
+    DEFAULT = "patrol's default"
+
+
+@dataclass(frozen=True, slots=True)
+class Ceiling:
+    """The ceiling a .plan is held to, metres above home, and where it comes from."""
+
+    rel_m: float
+    source: CeilingSource
+
+    def short(self) -> str:
+        return f"{self.rel_m:g} m above home ({self.source.value})"
+
+    def describe(self) -> str:
+        if self.source is CeilingSource.OPTION:
+            return f"{self.rel_m:g} m above home (--ceiling)"
+        if self.source is CeilingSource.PLAN:
+            return f"{self.rel_m:g} m above home (the plan's own, {CEILING_KEY})"
+        return (
+            f"{self.rel_m:g} m above home (patrol's default, as for a spec: the plan sets no "
+            "ceiling; give --ceiling METRES for the airspace's own)"
+        )
+
+
+def ceiling_of(doc: dict[str, Any], source: str, option_rel_m: float | None) -> Ceiling:
+    """--ceiling when given; else the ceiling the plan carries (patrol writes one in its
+    geoFence; QGroundControl keeps none); else patrol's default, said as such."""
+    if option_rel_m is not None:
+        return Ceiling(option_rel_m, CeilingSource.OPTION)
+    own = own_ceiling_rel_m(doc.get("geoFence"), source)
+    if own is not None:
+        return Ceiling(own, CeilingSource.PLAN)
+    return Ceiling(DEFAULT_CEILING_REL_M, CeilingSource.DEFAULT)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFile:
+    """A .plan read as a mission, with the ceiling it is held to."""
+
+    mission: Mission
+    ceiling: Ceiling
+
+
+def mission_from_document(
+    doc: dict[str, Any], source: str, name: str, *, ceiling_rel_m: float | None = None
+) -> Mission:
+    """A Mission from a parsed .plan object (SimpleItems only), every positional item's altitude
+    relative to home (`missions.plan_item`); its fence's ceiling is `ceiling_of`'s."""
     section = doc.get("mission")
     if not isinstance(section, dict):
         raise AreaError("has no 'mission' object", path=source)
-    if section.get("version") != MISSION_VERSION:
+    version = integer(section.get("version"), path=source, feature="mission", what="'version'")
+    if version != MISSION_VERSION:
         raise AreaError(
-            f"mission version {section.get('version')!r} is not supported; save the "
+            f"mission version {version} is not supported; save the "
             "plan with a current QGroundControl (mission version 2)",
             path=source,
         )
+    if "plannedHomePosition" not in section:
+        raise AreaError(
+            "mission has no plannedHomePosition [lat, lon, alt]; open the plan in QGroundControl"
+            " and save it again",
+            path=source,
+        )
+    home = planned_home(section["plannedHomePosition"], source)
+    firmware = _firmware(section, source)
     raw_items = section.get("items")
     if not isinstance(raw_items, list) or not raw_items:
         raise AreaError("mission has no items", path=source)
-    items = tuple(_item(raw, source, k) for k, raw in enumerate(raw_items, start=1))
-    planned = section.get("plannedHomePosition")
-    if not (isinstance(planned, list) and len(planned) == 3):
-        raise AreaError("mission has no plannedHomePosition [lat, lon, alt]", path=source)
-    home = GeoPoint(float(planned[0]), float(planned[1]), float(planned[2]))
-    firmware = {v: k for k, v in FIRMWARE_TYPE.items()}.get(
-        section.get("firmwareType", 12), Autopilot.PX4
-    )
-    speed = section.get("hoverSpeed") or section.get("cruiseSpeed") or 5.0
+    items = tuple(item_from_json(raw, k, home, source) for k, raw in enumerate(raw_items, start=1))
     return Mission(
         name=name,
         home=home,
         items=items,
-        fence=fence_from_section(doc.get("geoFence", {"version": 2}), source),
-        rally=rally_from_section(doc.get("rallyPoints", {"points": []}), source),
-        cruise_speed_mps=float(speed),
+        fence=fence_from_section(
+            doc.get("geoFence"), source, ceiling_rel_m=ceiling_of(doc, source, ceiling_rel_m).rel_m
+        ),
+        rally=rally_from_section(doc.get("rallyPoints"), source),
+        cruise_speed_mps=_speed_mps(section, source),
         autopilot=firmware,
+        source=source,
     )
 
 
-def load_plan(path: Path) -> Mission:
+def read_plan(path: Path, *, ceiling_rel_m: float | None = None) -> PlanFile:
+    """Read a .plan file as a Mission to fly as it is, held to `ceiling_of`'s ceiling."""
+    doc = read_plan_json(path)
+    mission = mission_from_document(doc, str(path), path.stem, ceiling_rel_m=ceiling_rel_m)
+    return PlanFile(mission, ceiling_of(doc, str(path), ceiling_rel_m))
+
+
+def load_plan(path: Path, *, ceiling_rel_m: float | None = None) -> Mission:
     """Read a .plan file as a Mission to fly as it is."""
-    return mission_from_document(read_plan_json(path), str(path), path.stem)
+    return read_plan(path, ceiling_rel_m=ceiling_rel_m).mission

@@ -189,3 +189,25 @@ def rally_alt_rel_m(
     unless `ground_rel_m` says otherwise.
     """
     return ground_rel_m if autopilot is Autopilot.PX4 else cruise_alt_rel_m
+
+
+def rally_alt_problem(
+    autopilot: Autopilot, rally_alt_rel_m: float, cruise_alt_rel_m: float, ceiling_rel_m: float
+) -> str | None:
+    """Why a rally point's altitude puts the return above the ceiling, and what to set instead;
+    None when it does not."""
+    alt_m = return_alt_rel_m(autopilot, rally_alt_rel_m, cruise_alt_rel_m)
+    if alt_m <= ceiling_rel_m:
+        return None
+    if autopilot is Autopilot.PX4:
+        why = (
+            f"PX4 reads its {rally_alt_rel_m:g} m as the ground there and returns "
+            f"{cruise_alt_rel_m:g} m (RTL_RETURN_ALT) above it; set it to the ground's height "
+            "above home (0 m on level ground)"
+        )
+    else:
+        why = f"ArduPilot returns at its altitude; lower it to at most {ceiling_rel_m:g} m"
+    return (
+        f"makes the return fly at {alt_m:g} m, above the fence ceiling of {ceiling_rel_m:g} m: "
+        f"{why}"
+    )

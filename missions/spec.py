@@ -16,6 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from geofence.fence import DEFAULT_CEILING_REL_M, MAX_CEILING_REL_M, MIN_CEILING_REL_M
 from missions.camera import Camera
 from missions.energy import VehicleModel
 from missions.errors import SpecError
@@ -57,7 +58,7 @@ class PatrolSpec:
     loiter_s: float = 20.0
     hotspots: tuple[str, ...] = ()
     autopilot: Autopilot = Autopilot.PX4
-    ceiling_rel_m: float = 90.0
+    ceiling_rel_m: float = DEFAULT_CEILING_REL_M
     camera: Camera = field(default_factory=Camera)
     vehicle: VehicleModel = field(default_factory=VehicleModel)
     source: str = "<spec>"
@@ -146,7 +147,9 @@ _PATROL_KEYS: dict[str, _Key] = {
     "hotspots": _Key(_names, "hotspots"),
     "autopilot": _Key(_choice(Autopilot), "autopilot"),
 }
-_FENCE_KEYS = {"ceiling_rel_m": _Key(_number(2.0, 1000.0), "ceiling_rel_m")}
+_FENCE_KEYS = {
+    "ceiling_rel_m": _Key(_number(MIN_CEILING_REL_M, MAX_CEILING_REL_M), "ceiling_rel_m")
+}
 _CAMERA_KEYS = {
     "sensor_width_mm": _Key(_number(0.0, 100.0, low_open=True), "sensor_width_mm"),
     "sensor_height_mm": _Key(_number(0.0, 100.0, low_open=True), "sensor_height_mm"),
@@ -238,7 +241,7 @@ def load_spec(path: Path) -> PatrolSpec:
     """Read and check a patrol spec file."""
     source = str(path)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as exc:
         raise SpecError("file not found", path=source) from exc
     except (OSError, UnicodeDecodeError) as exc:

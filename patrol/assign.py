@@ -16,7 +16,7 @@ from geofence.build import select_zones
 from geofence.errors import PatrolError
 from geofence.loaders import load_area
 from geofence.words import plural
-from missions import VehicleModel, check_mission, load_plan, load_spec
+from missions import VehicleModel, check_mission, load_spec, read_plan
 from missions.camera import Camera
 from missions.mission import Mission
 from missions.planner import Plan, plan
@@ -42,10 +42,16 @@ def _planned(source: Path, sector: int, of: int, loops: int | None) -> Plan:
 
 
 def from_source(
-    source: Path, urls: tuple[str, ...], sortie: int, loops: int | None
+    source: Path,
+    urls: tuple[str, ...],
+    sortie: int,
+    loops: int | None,
+    *,
+    ceiling_rel_m: float | None = None,
 ) -> list[Assignment]:
-    """One assignment per vehicle: a .plan flies as it is (one vehicle); a spec is planned,
-    split into one sector per vehicle when there are several."""
+    """One assignment per vehicle: a .plan flies as it is (one vehicle), held to `ceiling_rel_m`
+    (--ceiling) or its own; a spec is planned, split into one sector per vehicle when there are
+    several."""
     if source.suffix.lower() == ".plan":
         if len(urls) > 1:
             raise OptionError(
@@ -55,16 +61,23 @@ def from_source(
             raise OptionError(
                 "--loops needs a patrol spec (.toml): a .plan flies as it is", option="--loops"
             )
-        mission = load_plan(source)
+        plan_file = read_plan(source, ceiling_rel_m=ceiling_rel_m)
+        mission = plan_file.mission
         check_mission(mission)
         meta = {
             "source": str(source.resolve()),
             "sortie": 1,
             "sorties": 1,
             "digest": digest(mission),
+            "ceiling": plan_file.ceiling.short(),
         }
         model = VehicleModel(reserve_pct=DEFAULT_RESERVE_PCT)
         return [Assignment(urls[0], mission, None, model, mission.fence.margin_m, meta)]
+    if ceiling_rel_m is not None:
+        raise OptionError(
+            "--ceiling is for a .plan; a spec sets its ceiling in [fence] ceiling_rel_m",
+            option="--ceiling",
+        )
     out = []
     for k, url in enumerate(urls):
         planned = _planned(source, k, len(urls), loops)

@@ -33,10 +33,10 @@ from rich.console import Console
 from geofence.errors import PatrolError
 from missions import (
     check_mission,
-    load_plan,
     load_spec,
     plan_file,
     plan_text,
+    read_plan,
 )
 from missions.geojson_export import plan_geojson_text
 from missions.preview import plan_svg
@@ -49,7 +49,7 @@ from patrol.library_log import LibraryLine, LibraryLog, native_stderr
 from patrol.mavsdk_vehicle import check_url, connect, mavsdk_log
 from patrol.names import NAME_COLS, named
 from patrol.operation import Assignment, Result, operate
-from patrol.options import data_dir_option
+from patrol.options import ceiling_option, data_dir_option
 from patrol.preflight import CheckResult, preflight
 from patrol.report import flights_table, print_lint, print_plan
 from patrol.resume import read_stopped
@@ -159,15 +159,22 @@ def cli() -> None:
 )
 @click.option("--svg", type=click.Path(path_type=Path), help="Write a preview drawing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+@ceiling_option
 async def plan_command(
-    source: Path, output: Path | None, geojson: Path | None, svg: Path | None, as_json: bool
+    source: Path,
+    output: Path | None,
+    geojson: Path | None,
+    svg: Path | None,
+    as_json: bool,
+    ceiling_rel_m: float | None,
 ) -> None:
     """Plan SOURCE (a patrol spec .toml), or check SOURCE (a QGroundControl .plan) against its
     fence."""
     console = make_console()
     if source.suffix.lower() == ".plan":
-        _check_plan(console, source, output, geojson, svg, as_json)
+        _check_plan(console, source, output, geojson, svg, as_json, ceiling_rel_m)
         return
+    _spec_has_its_ceiling(ceiling_rel_m)
     plan = plan_file(source)
     outputs: dict[Path, str] = {}
     if output is not None:
@@ -232,6 +239,7 @@ cli.add_command(station_command)
     help="Fly the patrol this many times over (a standing patrol); overrides the spec.",
 )
 @data_dir_option
+@ceiling_option
 @click.option(
     "--video",
     default=None,
@@ -272,6 +280,7 @@ async def fly_command(
     resume_id: str | None,
     loops: int | None,
     data_dir: Path | None,
+    ceiling_rel_m: float | None,
     video: str | None,
     detector: str | None,
     classes: Path | None,
@@ -289,8 +298,10 @@ async def fly_command(
     logs_dir = flightlog.data_dir(data_dir)
     station = station_link(station_url, station_token_file, station_ca)
     if resume_id is not None:
-        if loops is not None or source is not None:
-            raise click.UsageError("--resume continues a flight as planned: drop SOURCE/--loops")
+        if loops is not None or source is not None or ceiling_rel_m is not None:
+            raise click.UsageError(
+                "--resume continues a flight as planned: drop SOURCE/--loops/--ceiling"
+            )
         if len(urls) > 1:
             raise click.UsageError("--resume continues one vehicle's flight: give one --vehicle")
         stopped = read_stopped(logs_dir, resume_id)
@@ -300,7 +311,7 @@ async def fly_command(
             raise click.UsageError("give SOURCE (a patrol spec or a .plan), or --resume FLIGHT_ID")
         if not urls:
             raise click.UsageError("Missing option '--vehicle' (a MAVLink connection URL)")
-        assignments = assign.from_source(source, urls, sortie, loops)
+        assignments = assign.from_source(source, urls, sortie, loops, ceiling_rel_m=ceiling_rel_m)
     for a in assignments:
         check_url(a.url)
     assignments = named(assignments, names)
@@ -434,15 +445,23 @@ def _no_flights(directory: Path, data_dir: Path | None) -> str:
 @click.argument("source", type=click.Path(path_type=Path))
 @vehicle_options
 @verbose_option("Also show what MAVSDK says (otherwise not shown; a check keeps no log).")
+@ceiling_option
 async def check_command(
-    source: Path, url: str, sortie: int, timeout_s: float, verbose: bool
+    source: Path,
+    url: str,
+    sortie: int,
+    timeout_s: float,
+    verbose: bool,
+    ceiling_rel_m: float | None,
 ) -> None:
     """Preflight SOURCE (a spec or a .plan) on a vehicle: checks, uploads, read-back; no arming."""
-    (assignment,) = assign.from_source(source, (url,), sortie, None)
+    (assignment,) = assign.from_source(source, (url,), sortie, None, ceiling_rel_m=ceiling_rel_m)
     mission = assignment.mission
     check_url(url)
     console = make_console()
     console.print(f"preflight of {mission.name} on {url}", highlight=False)
+    if "ceiling" in assignment.meta:
+        console.print(f"  ceiling {assignment.meta['ceiling']}", highlight=False)
 
     def report(result: CheckResult) -> None:
         colour = {"ok": "green", "warn": "yellow", "FAIL": "red"}[result.mark]
@@ -462,6 +481,13 @@ async def check_command(
     console.print(f"[green]preflight passed[/]: {mission.name} is loaded; not armed")
 
 
+def _spec_has_its_ceiling(ceiling_rel_m: float | None) -> None:
+    if ceiling_rel_m is not None:
+        raise click.UsageError(
+            "--ceiling is for a .plan; a spec sets its ceiling in [fence] ceiling_rel_m"
+        )
+
+
 def _check_plan(
     console: Console,
     source: Path,
@@ -469,10 +495,12 @@ def _check_plan(
     geojson: Path | None,
     svg: Path | None,
     as_json: bool,
+    ceiling_rel_m: float | None,
 ) -> None:
     if geojson is not None or svg is not None:
         raise click.UsageError("--geojson and --svg need a patrol spec (.toml), not a .plan")
-    mission = load_plan(source)
+    plan_file = read_plan(source, ceiling_rel_m=ceiling_rel_m)
+    mission = plan_file.mission
     report = check_mission(mission)
     if output is not None:
         write_all({output: plan_text(mission)})
@@ -484,12 +512,14 @@ def _check_plan(
                     "items": len(mission.items),
                     "waypoints": report.nav_items,
                     "min_clearance_m": round(report.min_clearance_m, 2),
-                    "max_alt_rel_m": report.max_alt_rel_m,
+                    "max_alt_rel_m": round(report.max_alt_rel_m, 2),
+                    "ceiling_rel_m": plan_file.ceiling.rel_m,
+                    "ceiling_source": plan_file.ceiling.source.name.lower(),
                 }
             )
         )
     else:
-        print_lint(console, mission, report)
+        print_lint(console, mission, report, plan_file.ceiling)
 
 
 def exit_code_of(exc: BaseException) -> Exit:

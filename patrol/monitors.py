@@ -22,6 +22,7 @@ from geofence.fence import LocalFence
 from geofence.frames import LatLon, LocalFrame
 from geofence.mavlink import MavCmd, MavItem
 from missions import energy
+from missions.commands import is_positional
 from missions.energy import VehicleModel
 from patrol.estimate import Estimate
 
@@ -192,9 +193,6 @@ def energy_decision(
     return None
 
 
-POSITIONED = frozenset(
-    {MavCmd.NAV_WAYPOINT, MavCmd.NAV_LOITER_TIME, MavCmd.NAV_TAKEOFF, MavCmd.NAV_LAND}
-)
 #: A stuck mission item may take this long plus twice its expected time before the vehicle holds.
 STALL_SLACK_S = 60.0
 
@@ -207,7 +205,7 @@ def item_allowances_s(items: tuple[MavItem, ...], cruise_mps: float) -> tuple[fl
     frame: LocalFrame | None = None
     for item in items:
         expected = 0.0
-        if item.command in POSITIONED:
+        if is_positional(item.command) and item.command != MavCmd.DO_LAND_START:
             if frame is None:
                 frame = LocalFrame(LatLon(item.x_lat_deg, item.y_lon_deg))
             there = frame.geodetic2enu(item.x_lat_deg, item.y_lon_deg)

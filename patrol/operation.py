@@ -84,6 +84,8 @@ class Assignment:
         sortie, sorties = self.meta.get("sortie", 1), self.meta.get("sorties", 1)
         items = len(self.mission.items)
         text = f"{self.mission.name}, sortie {sortie} of {sorties}, {plural(items, 'item')}"
+        if "ceiling" in self.meta:  # a .plan's: said, so that a default is never a surprise
+            text += f", ceiling {self.meta['ceiling']}"
         if "sector" in self.meta and int(str(self.meta.get("sectors", 1))) > 1:
             text += f", sector {int(str(self.meta['sector'])) + 1} of {self.meta['sectors']}"
         if "resumed_from" in self.meta:

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from geofence.words import plural
-from missions import LintReport, Mission, Plan
+from missions import Ceiling, CeilingSource, LintReport, Mission, Plan
 from patrol.flightlog import Summary
 
 
@@ -65,7 +65,7 @@ def print_plan(console: Console, plan: Plan, written: list[str]) -> None:
         console.print(f"wrote {path}")
 
 
-def print_lint(console: Console, mission: Mission, report: LintReport) -> None:
+def print_lint(console: Console, mission: Mission, report: LintReport, ceiling: Ceiling) -> None:
     table = Table(
         title=f"patrol plan check: {mission.name}", show_header=False, title_justify="left"
     )
@@ -78,10 +78,15 @@ def print_lint(console: Console, mission: Mission, report: LintReport) -> None:
         f"{plural(len(mission.fence.circles), 'circle')}",
     )
     table.add_row("rally points", str(len(mission.rally)))
-    table.add_row("highest", f"{report.max_alt_rel_m:g} m above home")
+    table.add_row("highest", f"{report.max_alt_rel_m:.1f} m above home")
+    style = "yellow" if ceiling.source is CeilingSource.DEFAULT else "default"
+    table.add_row("ceiling", f"[{style}]{ceiling.describe()}[/]")
     table.add_row("min clearance", f"{report.min_clearance_m:.2f} m to the fence")
     console.print(table)
-    console.print("[green]ok:[/] every leg stays inside the fence")
+    console.print(
+        "[green]ok:[/] every leg, loiter circle and item position stays inside the fence, "
+        "under the ceiling"
+    )
 
 
 def flights_table(flights: Sequence[tuple[str, Summary]]) -> Table:

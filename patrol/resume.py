@@ -19,14 +19,19 @@ from pathlib import Path
 
 from geofence.errors import PatrolError
 from geofence.frames import LatLon, LocalFrame
-from geofence.mavlink import MavCmd, MavItem
+from geofence.mavlink import MavItem
+from missions.commands import ACCEPTED, Kind
 from missions.errors import PlanningError
 from missions.mission import Mission, plain_waypoint
 from missions.qgc import mission_from_document
 from missions.routing import Router
 
 #: Items that fly somewhere; those before the first of them (take-off, speed) open the mission.
-_WORK = frozenset({MavCmd.NAV_WAYPOINT, MavCmd.NAV_LOITER_TIME})
+_WORK = frozenset(
+    c.number
+    for c in ACCEPTED.values()
+    if c.kind in (Kind.WAYPOINT, Kind.SPLINE, Kind.LOITER, Kind.REPOSITION)
+)
 
 
 #: The flight-log meta keys that say where a mission came from; a resumed flight keeps them.

@@ -174,7 +174,7 @@ def _say_what_next(console: Console, out: Path, tokens: Path, staff_token: str) 
 def _demo_tokens(path: Path) -> tuple[str, str]:
     """The demo's vehicle and staff tokens from its own tokens file."""
     found: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
         parts = line.split()
         if len(parts) == 3 and parts[1] in ("demo-drone", "demo-desk"):
             found[parts[1]] = parts[2]

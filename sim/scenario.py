@@ -306,7 +306,7 @@ def _target(raw: Any, k: int, source: str) -> TargetSpec:
 def load_scenario(path: Path) -> Scenario:
     source = str(path)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as exc:
         raise ScenarioError(f"{source}: file not found") from exc
     except (OSError, UnicodeDecodeError) as exc:

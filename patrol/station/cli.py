@@ -73,7 +73,7 @@ def station_link(url: str | None, token_file: Path | None, ca: Path | None) -> S
         raise click.BadParameter(f"{ca}: no such file", param_hint="--station-ca")
     if token_file is not None:
         try:
-            token = token_file.read_text(encoding="utf-8").strip()
+            token = token_file.read_text(encoding="utf-8-sig").strip()
         except OSError as exc:
             raise click.BadParameter(
                 f"{token_file}: {exc.strerror}", param_hint="--station-token-file"

@@ -57,7 +57,7 @@ class Tokens:
     @classmethod
     def load(cls, path: Path) -> Tokens:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise TokensError(
                 f"{path}: cannot read the tokens file ({exc.strerror}); "

@@ -53,7 +53,14 @@ class Intrinsics:
         writes them)."""
         if not path.is_file():
             raise VisionError(f"{path}: no such calibration file")
-        fs = cv2.FileStorage(str(path), cv2.FILE_STORAGE_READ)
+        try:  # read as text first: OpenCV's own reader refuses a UTF-8 byte-order mark
+            text = path.read_text(encoding="utf-8-sig")
+            fs = cv2.FileStorage(text, cv2.FILE_STORAGE_READ | cv2.FILE_STORAGE_MEMORY)
+        except (OSError, UnicodeDecodeError, cv2.error, SystemError) as exc:
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise VisionError(
+                f"{path}: not an OpenCV calibration file (YAML, XML or JSON): {reason}"
+            ) from None
         try:
             k = fs.getNode("camera_matrix").mat()
             dist = fs.getNode("distortion_coefficients").mat()

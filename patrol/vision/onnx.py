@@ -57,7 +57,7 @@ def read_class_names(path: Path) -> tuple[str, ...]:
             f"{path}: no class-names file (one name per line; pass --classes FILE or put "
             f"{path.name} beside the model)"
         )
-    names = tuple(line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    names = tuple(line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines())
     names = tuple(n for n in names if n)
     if not names:
         raise VisionError(f"{path}: the class-names file is empty")

@@ -65,16 +65,19 @@ def test_lint_finds_a_waypoint_outside_the_fence(tmp_path, hotspot_plan):
         item["params"][5] += 0.02  # two kilometres east, across the Mekong
 
     mission = load_plan(_edit(tmp_path, hotspot_plan.missions[0], move))
-    with pytest.raises(PlanningError, match=r"mission item \d+ lies outside the fence"):
+    outside = r"mission item \d+: MAV_CMD 19 \(NAV_LOITER_TIME\) lies outside the fence"
+    with pytest.raises(PlanningError, match=outside):
         check_mission(mission)
 
 
 def test_lint_finds_a_waypoint_above_the_ceiling(tmp_path, hotspot_plan):
     def climb(doc):
         doc["mission"]["items"][2]["params"][6] = 150.0
+        doc["mission"]["items"][2]["Altitude"] = 150.0
 
     mission = load_plan(_edit(tmp_path, hotspot_plan.missions[0], climb))
-    with pytest.raises(PlanningError, match="mission item 3 flies at 150 m, above the fence"):
+    above = r"mission item 3: MAV_CMD 19 \(NAV_LOITER_TIME\) flies at 150 m, above the fence"
+    with pytest.raises(PlanningError, match=above):
         check_mission(mission)
 
 

@@ -165,3 +165,19 @@ def test_a_sortie_the_patrol_does_not_have_is_one_line_saying_which_it_has(
     assert err == (
         "patrol: error: --sortie 2: the patrol has 1 sortie; give --sortie 1, or leave it out\n"
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "SPEC", "--ceiling", "50"],
+        ["check", "SPEC", "--vehicle", "udpin://127.0.0.1:9", "--ceiling", "50"],
+        ["fly", "--resume", "20260101T000000Z-000000", "--ceiling", "50"],
+    ],
+)
+def test_ceiling_is_for_a_plan(monkeypatch, capsys, examples, args):
+    args = [str(examples / "hotspots.toml") if a == "SPEC" else a for a in args]
+    code, _out, err = _main(monkeypatch, capsys, args)
+    assert code == 2
+    assert "--ceiling" in err
+    assert "Traceback" not in err
