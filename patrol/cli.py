@@ -50,6 +50,7 @@ from patrol.mavsdk_vehicle import check_url, connect, mavsdk_log
 from patrol.names import NAME_COLS, named
 from patrol.operation import Assignment, Result, operate
 from patrol.options import ceiling_option, data_dir_option
+from patrol.pilot import PilotCommand
 from patrol.preflight import CheckResult, preflight
 from patrol.report import flights_table, print_lint, print_plan
 from patrol.resume import read_stopped
@@ -314,6 +315,12 @@ async def fly_command(
         assignments = assign.from_source(source, urls, sortie, loops, ceiling_rel_m=ceiling_rel_m)
     for a in assignments:
         check_url(a.url)
+    if len(set(urls)) < len(urls):
+        twice = next(u for u in urls if urls.count(u) > 1)
+        raise click.UsageError(
+            f"--vehicle {twice} given twice: one connection is one vehicle; give each vehicle "
+            "its own URL"
+        )
     assignments = named(assignments, names)
     separation_m = 0.0
     if len(assignments) > 1 and source is not None:
@@ -374,9 +381,11 @@ def _early(outcome: FlightOutcome, ending: Ending) -> str:
         return f"the {first.monitor} monitor commanded {first.action.value} ({first.reason})"
     if ending is Ending.NO_RETURN:
         return "its mission ended without a return; the controller commanded one"
+    commanded = PilotCommand.LAND if PilotCommand.LAND in outcome.pilot else None
+    commanded = commanded or (outcome.pilot[-1] if outcome.pilot else None)
     why = (
-        f"the pilot commanded {outcome.pilot[-1].value}"
-        if ending is Ending.PILOT and outcome.pilot
+        f"the pilot commanded {commanded.value}"
+        if ending is Ending.PILOT and commanded is not None
         else "its autopilot brought it home: see the log's events"
     )
     return f"landed before its mission ended ({why})"
@@ -396,7 +405,10 @@ def _report_flights(console: Console, result: Result, data_dir: Path | None) -> 
         outcome = flown.outcome
         again = ("--data-dir", data_dir) if data_dir is not None else ()
         command = command_line(patrol_command(), "fly", "--resume", flown.flight_id, *again)
-        resume = f"after landing (and a battery swap): {command}"
+        resume = (
+            f"to fly the rest, after a battery swap (carried back to its pad if it landed "
+            f"elsewhere): {command}"
+        )
         ending = Ending.INTERRUPTED if outcome is None else outcome.ended
         codes.append(exit_code(ending))
         if outcome is None or ending is Ending.INTERRUPTED:
@@ -541,6 +553,7 @@ def main() -> None:
     """Console-script entry point: run the CLI, mapping errors to one line and an exit code."""
     # SIGTERM as Ctrl-C wherever it comes (the flight's own handler takes over in flight)
     signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGHUP, _terminated)  # the terminal closed: as a service stop
     try:
         code = cli(standalone_mode=False, _anyio_backend="asyncio")
     except BaseExceptionGroup as group:  # one error out of a task group: said as itself

@@ -100,13 +100,14 @@ async def fly(
             tg.start_soon(_record, live, log)
             if onboard is not None:
                 tg.start_soon(onboard.feed_poses, live)
+            arming = Arming()
             try:
                 outcome = await _fly(
-                    vehicle, mission, live, model, margin_m, log, watch, pilot, onboard
+                    vehicle, mission, live, model, margin_m, log, watch, pilot, onboard, arming
                 )
             except BaseException:
                 with anyio.CancelScope(shield=True):
-                    await _on_interrupt(vehicle, live, log, watch, pilot)
+                    await _on_interrupt(vehicle, live, log, watch, pilot, arming)
                 raise
             tg.cancel_scope.cancel()
     finally:
@@ -115,10 +116,28 @@ async def fly(
     return outcome
 
 
+@dataclass
+class Arming:
+    """How far arming went, for an interruption that comes before telemetry says so: an arm
+    the vehicle took (or may still take) is undone even if no heartbeat has shown it yet."""
+
+    sent: bool = False  # the arm command went out (it may be taken after a cancellation)
+    taken: bool = False  # the vehicle acknowledged it
+
+
 async def _on_interrupt(
-    vehicle: FlyingVehicle, live: Live, log: FlightLog, watch: Watch, pilot: Pilot
+    vehicle: FlyingVehicle,
+    live: Live,
+    log: FlightLog,
+    watch: Watch,
+    pilot: Pilot,
+    arming: Arming | None = None,
 ) -> None:
-    if not live.armed:
+    arming = arming or Arming()
+    if not live.armed and not arming.sent:
+        return
+    if not live.in_air:  # armed (or maybe), not yet off the ground: stop it on the pad
+        await _disarm_on_pad(vehicle, live, log, watch, arming)
         return
     who = _prefix(watch) or "vehicle: "
     if pilot.leave_on_interrupt and (pilot.returning or live.mode.coming_home):
@@ -134,19 +153,34 @@ async def _on_interrupt(
             "left on mission",
             "controller exits; the mission ends with a return and the link-loss failsafe returns",
         )
-        watch.say(f"{who}left on its mission; it ends with a return")
+        watch.say(
+            f"{who}left on its mission; with the controller gone the autopilot's link-loss "
+            "failsafe returns it once its timeout passes (sooner, its mission's own return)"
+        )
         return
-    if not live.in_air:  # armed, not yet off the ground: a return would leave it armed there
-        log.event("disarm", "controller interrupted before take-off: disarming")
-        watch.say("interrupted before take-off: disarming")
-        try:
-            await vehicle.disarm()
-            return
-        except VehicleError as exc:  # it thinks it is flying after all: bring it back
-            log.event("disarm failed", str(exc))
     log.event("return", "controller interrupted: returning to launch")
-    watch.say("interrupted: commanding return to launch")
+    watch.say(f"{who}interrupted: commanding return to launch")
     await vehicle.return_to_launch()
+
+
+async def _disarm_on_pad(
+    vehicle: FlyingVehicle, live: Live, log: FlightLog, watch: Watch, arming: Arming
+) -> None:
+    """Interrupted before take-off: disarm (a return would leave it armed on the pad). An arm
+    that was sent but not answered may still be taken, so the disarm is sent all the same."""
+    who = _prefix(watch)
+    log.event("disarm", "controller interrupted before take-off: disarming")
+    watch.say(f"{who}interrupted before take-off: disarming on the pad")
+    try:
+        await vehicle.disarm()
+    except VehicleError as exc:
+        if live.armed or arming.taken:  # it thinks it is flying after all: bring it back
+            log.event("disarm failed", str(exc))
+            watch.say(f"{who}disarm refused ({exc}); commanding return to launch")
+            await vehicle.return_to_launch()
+            return
+    log.event("disarmed", "on the pad; nothing flew")
+    watch.say(f"{who}disarmed on the pad")
 
 
 async def _record(live: Live, log: FlightLog) -> None:
@@ -174,6 +208,7 @@ async def _fly(
     watch: Watch,
     pilot: Pilot,
     onboard: Onboard | None,
+    arming: Arming,
 ) -> FlightOutcome:
     say = watch.say
     await _wait("position", POSITION_TIMEOUT_S, lambda: live.has_position, watch)
@@ -181,11 +216,13 @@ async def _fly(
     if watch.cleared is not None:
         log.event("waiting", "for the vehicles launching before this one")
         await watch.cleared()
+    arming.sent = True
     try:
         await vehicle.arm()
     except VehicleError as exc:  # refused: nothing flew; say why in the log too
         log.event("arm refused", str(exc))
         raise
+    arming.taken = True
     log.event("armed")
     say(f"{_prefix(watch)}armed")
     try:

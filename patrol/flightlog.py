@@ -260,14 +260,41 @@ class Summary:
     last_event: str
 
 
+#: Events that say how a flight ended, preferred over whatever came last (a vision summary).
+ENDINGS = (
+    "landed",
+    "left on mission",
+    "left returning",
+    "return",
+    "disarmed",
+    "refused",
+    "arm refused",
+    "mission start refused",
+)
+
+
 def summarise(path: Path) -> Summary:
-    """One line's worth about a flight log (opened read-only, so a flight may still write)."""
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    """One line's worth about a flight log (opened read-only, so a flight may still write);
+    a file that is not one says so in its row rather than stopping the listing."""
     try:
-        meta = dict(db.execute("SELECT key, value FROM meta"))
-        samples, last_t = db.execute("SELECT COUNT(*), MAX(t_s) FROM telemetry").fetchone()
-        event = db.execute("SELECT kind, detail FROM events ORDER BY t_s DESC LIMIT 1").fetchone()
-    finally:
-        db.close()
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            meta = dict(db.execute("SELECT key, value FROM meta"))
+            samples, last_t = db.execute("SELECT COUNT(*), MAX(t_s) FROM telemetry").fetchone()
+            marks = ",".join("?" * len(ENDINGS))
+            event = (
+                db.execute(
+                    f"SELECT kind, detail FROM events WHERE kind IN ({marks}) "
+                    "ORDER BY t_s DESC LIMIT 1",
+                    ENDINGS,
+                ).fetchone()
+                or db.execute(
+                    "SELECT kind, detail FROM events ORDER BY t_s DESC LIMIT 1"
+                ).fetchone()
+            )
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        return Summary("?", 0.0, 0, f"not a flight log patrol can read ({exc})")
     last = f"{event[0]}: {event[1]}" if event else "none"
     return Summary(meta.get("source", "?"), float(last_t or 0.0), int(samples), last)

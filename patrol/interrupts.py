@@ -19,8 +19,8 @@ import anyio
 from patrol.keys import QUESTION_TIMEOUT_S, leave_answer
 
 QUESTION = (
-    "Ctrl-C: return to launch? [Y/n] (n leaves the vehicles on their missions, which end "
-    f"with a return; Y in {QUESTION_TIMEOUT_S:.0f} s)"
+    "Ctrl-C: return to launch? [Y/n] (n: the controller exits, the vehicles fly on until "
+    f"their link-loss failsafe returns them; Y in {QUESTION_TIMEOUT_S:.0f} s)"
 )
 
 
@@ -75,15 +75,25 @@ class Asking:
 async def next_stop(
     signals: AsyncIterator[int], asking: Asking | None, show_question: Callable[[str], None]
 ) -> Stop:
-    """The next SIGINT or SIGTERM from `signals`, turned into a `Stop`. With `asking` (a
-    terminal is there to answer), SIGINT asks the question through `show_question` first."""
+    """The next SIGINT, SIGTERM or SIGHUP from `signals`, turned into a `Stop`."""
     async for signum in signals:
-        leave = False
-        if signum == signal.SIGINT and asking is not None:
-            show_question(QUESTION)
-            leave = await asking.ask(signals, QUESTION_TIMEOUT_S)
-        return Stop(signum, leave)
+        return await decide(signum, signals, asking, show_question)
     raise AssertionError("the signal receiver never ends")  # pragma: no cover
+
+
+async def decide(
+    signum: int,
+    signals: AsyncIterator[int],
+    asking: Asking | None,
+    show_question: Callable[[str], None],
+) -> Stop:
+    """What `signum` means: with `asking` (a terminal is there to answer, and a vehicle in
+    the air to leave), SIGINT asks the question through `show_question` first."""
+    leave = False
+    if signum == signal.SIGINT and asking is not None:
+        show_question(QUESTION)
+        leave = await asking.ask(signals, QUESTION_TIMEOUT_S)
+    return Stop(signum, leave)
 
 
 def watches_the_return(stop: Stop) -> bool:

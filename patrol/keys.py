@@ -32,6 +32,9 @@ QUESTION_TIMEOUT_S = 10.0
 #: stray keystroke must not bring a vehicle home or down.
 CONFIRMED_KEYS = frozenset({"r", "l"})
 CONFIRM_S = 5.0
+#: What `Keys.next` gives for bytes that came in one read (a paste, an arrow or function key's
+#: escape sequence): never a command, whatever letters it holds. The count follows it.
+BURST = "<burst>"
 
 
 class Confirming:
@@ -76,7 +79,10 @@ class Keys:
             data = os.read(self.fd, 64)
         except OSError:
             return
-        self._typed.extend(data.decode(errors="replace").lower())
+        if len(data) > 1:  # a paste, an escape sequence, a multi-byte character: not a key
+            self._typed.append(f"{BURST}{len(data)}")
+        else:
+            self._typed.extend(data.decode(errors="replace").lower())
         self._arrived.set()
 
     async def next(self, timeout_s: float | None = None) -> str | None:

@@ -44,8 +44,8 @@ from patrol.dashboard import Dashboard
 from patrol.errors import PreflightError, RefusedError
 from patrol.flight import FlightOutcome, Watch, fly
 from patrol.flightlog import FlightLog, new_flight_id
-from patrol.interrupts import Asking, next_stop, watches_the_return
-from patrol.keys import COMMAND_KEYS, CONFIRM_S, Confirming, Keys, terminal_keys
+from patrol.interrupts import Asking, decide, watches_the_return
+from patrol.keys import BURST, COMMAND_KEYS, CONFIRM_S, Confirming, Keys, terminal_keys
 from patrol.library_log import LibraryLog
 from patrol.pilot import Pilot, PilotCommand
 from patrol.preflight import CheckResult, preflight
@@ -190,6 +190,7 @@ class Operation:
         self.sender = Sender(settings.station, self.say) if settings.station else None
         self.flying_logs: list[FlightLog] = []  # queued as flying at the station
         self.keys: Keys | None = None
+        self.watching_return = False  # a Ctrl-C return stands: no hold or continue keys
         self.asking: Asking | None = None
         if settings.library is not None:
             settings.library.attach([log.library for log in self.logs])
@@ -201,7 +202,10 @@ class Operation:
     def say(self, text: str) -> None:
         """A line for the pilot, stamped with the local time; said as it is (no markup: an
         autopilot's `[ekf]` is its words, not a style)."""
-        self.console.print(stamped(text), highlight=False, markup=False)
+        try:
+            self.console.print(stamped(text), highlight=False, markup=False)
+        except OSError:  # the terminal closed (SIGHUP) or the pipe's reader left: log only
+            self.console.quiet = True
 
     async def run(self) -> Result:
         """Start-up, main loop, shutdown; the logs are closed whatever happens."""
@@ -317,14 +321,17 @@ class Operation:
             flying.cancel()  # every vehicle down (or stopped before take-off): stop watching
 
     async def _on_signal(self, scope: anyio.CancelScope) -> None:
-        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            stop = await next_stop(signals, self.asking, self._show_question)
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
+            signum = await anext(signals)
+            airborne = self._stop_grounded()  # a vehicle on the pad stops there, at once
+            asking = self.asking if airborne else None
+            stop = await decide(signum, signals, asking, self._show_question)
             self.dashboard.queued_question = ""
             self.interrupted = True
             for pilot, log in zip(self.pilots, self.logs, strict=True):
                 pilot.leave_on_interrupt = stop.leave
                 log.event("pilot", stop.describe())
-            if not watches_the_return(stop):
+            if not airborne or not watches_the_return(stop):
                 scope.cancel()
                 return
             self._return_and_watch()
@@ -336,16 +343,29 @@ class Operation:
                 scope.cancel()
                 return
 
+    def _stop_grounded(self) -> bool:
+        """Stop every flight whose vehicle is not in the air (arming, climbing off the pad,
+        or waiting for its launch): its flight is cancelled, which disarms it. True when a
+        vehicle is still flying."""
+        airborne = False
+        for k, live in enumerate(self.lives):
+            if k in self.done:
+                continue
+            if live.in_air:
+                airborne = True
+            else:
+                self.scopes[k].cancel()
+        return airborne
+
     def _return_and_watch(self) -> None:
         """Ctrl-C chose the return: each airborne vehicle is commanded home through its
         supervisor, which watches it to the landing; one not yet in the air stops there
         (its flight is cancelled, which disarms it)."""
+        self.watching_return = True
         for k, pilot in enumerate(self.pilots):
-            if self.lives[k].in_air:
+            if k not in self.done and self.lives[k].in_air:
                 pilot.push(PilotCommand.RETURN, by="Ctrl-C")
                 pilot.returning = True
-            else:
-                self.scopes[k].cancel()
         self.say(
             "Ctrl-C: returning to launch; watching to the landing "
             "(Ctrl-C again leaves the return to the autopilot)"
@@ -367,6 +387,15 @@ class Operation:
                 continue
             if self.asking is not None and self.asking.open:
                 self.asking.answer(key)
+                continue
+            if key.startswith(BURST):
+                self.say(
+                    f"{key[len(BURST) :]} keys came at once (a paste, an arrow or function "
+                    "key) and were ignored: press one key at a time"
+                )
+                continue
+            if self.watching_return and key in ("p", " ", "c"):
+                self.say("the Ctrl-C return stands: p and c are off (l l lands where it is)")
                 continue
             was_waiting = confirming.waiting
             act = confirming.press(key, time.monotonic())
@@ -392,6 +421,9 @@ class Operation:
                 for k, pilot in enumerate(self.pilots):
                     if selected is None or selected == k:
                         pilot.push(COMMAND_KEYS[key])
+            elif key.isdigit():
+                vehicles = plural(len(self.pilots), "vehicle")
+                self.say(f"there is no vehicle {key}: this operation flies {vehicles}")
             elif key not in ("\n", "\r"):
                 self.say(f"key {key!r} does nothing; {self.dashboard.selected} take p, c, r r, l l")
 

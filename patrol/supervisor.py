@@ -428,6 +428,8 @@ def _pilot(s: State, obs: Observation, out: _Out) -> State:
             Event(f"pilot: {command.value}", f"at item {obs.telemetry.mission_current}")
         )
         s = replace(s, pilot=(*s.pilot, command))
+        if s.course.command is Command.LAND and command is not PilotCommand.LAND:
+            out.events.append(Event("supervisor", f"the landing stands: {s.course.reason}"))
         if command is PilotCommand.HOLD:
             s = replace(s, pilot_hold=True)
         elif command is PilotCommand.RESUME:

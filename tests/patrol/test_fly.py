@@ -119,6 +119,31 @@ async def test_ctrl_c_in_flight_returns_and_watches_to_the_landing(tmp_path):
     assert events.index("pilot") < events.index("pilot: return") < events.index("landed")
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+async def test_a_signal_just_after_arming_disarms_on_the_pad(tmp_path, signum):
+    """Armed, not yet off the ground (telemetry may not even show the arming yet): the
+    vehicle is disarmed there, and the pilot is told so."""
+
+    async def right_after_arming(sim):
+        ap = sim.vehicles[0].ap
+        for _ in range(6000):
+            if ap.armed:
+                break
+            await anyio.sleep(0.005)
+        os.kill(os.getpid(), signum)
+
+    result, sim = await _fly(tmp_path, Scenario(speedup=2.0), during=right_after_arming)
+    assert result.exit_code == 130, result.output
+    assert "disarmed on the pad" in result.output
+    assert "returning to launch" not in result.output
+    ap = sim.vehicles[0].ap
+    assert not ap.armed
+    assert ap.body.on_ground
+    _rows, events = _log(tmp_path)
+    assert "disarmed" in events
+    assert "return" not in events
+
+
 async def test_sigterm_in_flight_commands_return_and_exits_at_once(tmp_path):
     async def terminate(sim):
         await _signal_in_flight(sim, signal.SIGTERM)
@@ -130,6 +155,31 @@ async def test_sigterm_in_flight_commands_return_and_exits_at_once(tmp_path):
     assert sim.vehicles[0].ap.armed, "a service stop does not wait for the landing"
     _rows, events = _log(tmp_path)
     assert "pilot" in events
+    assert "return" in events
+
+
+async def test_a_closed_terminal_sighup_in_flight_commands_return_and_logs_it(tmp_path):
+    ports = make_ports()
+    sim = Simulation(Scenario(speedup=5.0), ports)
+    url = f"udpin://127.0.0.1:{ports.api_remote_base}"
+    args = ["fly", str(SPEC), "--vehicle", url, "--data-dir", str(tmp_path)]
+    async with anyio.create_task_group() as tg:
+        await tg.start(sim.serve)
+        proc = await anyio.open_process(
+            [sys.executable, "-m", "patrol", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        ap = sim.vehicles[0].ap
+        for _ in range(6000):
+            if ap.body.up_m > 20:
+                break
+            await anyio.sleep(0.01)
+        proc.send_signal(signal.SIGHUP)
+        assert await proc.wait() == 130
+        assert ap.mode is FlightMode.RETURN
+        tg.cancel_scope.cancel()
+    _rows, events = _log(tmp_path)
     assert "return" in events
 
 

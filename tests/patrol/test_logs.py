@@ -68,3 +68,27 @@ async def test_an_empty_directory_is_not_said_to_be_missing(tmp_path):
     assert f"no flight logs in {tmp_path} (given by --data-dir); to look elsewhere" in " ".join(
         result.output.split()
     )
+
+
+async def test_a_file_that_is_not_a_flight_log_is_a_row_not_a_traceback(tmp_path):
+    good = new_flight_id()
+    _flight(tmp_path, good)
+    (tmp_path / "empty.sqlite").write_bytes(b"")
+    (tmp_path / "text.sqlite").write_text("not a database")
+    result = await _logs("--data-dir", str(tmp_path), env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert good in result.output
+    flat = " ".join(result.output.split())
+    assert flat.count("not a flight log patrol can read") == 2
+
+
+async def test_the_row_says_how_the_flight_ended_before_what_came_after(tmp_path):
+    flight_id = new_flight_id()
+    log = FlightLog(tmp_path / f"{flight_id}.sqlite", {"source": "s.toml"})
+    log.event("landed", "disarmed on the ground; ended: completed")
+    log.event("vision summary", "412 frames, 5 hits")
+    log.close()
+    result = await _logs("--data-dir", str(tmp_path), env={"COLUMNS": "250"})
+    flat = " ".join(result.output.split())
+    assert "landed: disarmed on the ground; ended: completed" in flat
+    assert "412 frames" not in flat

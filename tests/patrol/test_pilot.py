@@ -103,9 +103,13 @@ async def test_return_and_land_keys_wait_for_a_second_press(tmp_path):
         term.type("r")  # another confirmed key: its own first press, the land is cancelled
         await term.until(lambda: "land cancelled" in term.text, 10, "cancel")
         assert ap.mode is FlightMode.MISSION
+        for burst in ("hello", "rr", "\x1bOP", "\x1b[C"):  # a paste, F1, an arrow key
+            term.type(burst)
+            await term.until(lambda: "came at once" in term.text, 10, burst)
+        assert ap.mode is FlightMode.MISSION, "nothing typed at once commands anything"
         term.type("r")
         await term.until(lambda: ap.mode is FlightMode.RETURN, 10, "the return")
-        term.interrupt()  # no question once it returns? it still asks; Enter keeps the return
+        term.interrupt()  # it still asks; Enter keeps the return
         await term.until(lambda: "return to launch? [Y/n]" in term.text, 10, "the question")
         term.type("\r")
         await term.until(lambda: "Ctrl-C again" in term.text, 10, "the watch")
@@ -142,6 +146,27 @@ async def test_the_land_key_lands_where_it_is(tmp_path):
 
     await _on_mission(tmp_path, check)
     assert "pilot: land" in _events(tmp_path)
+
+
+async def test_ctrl_c_on_the_pad_disarms_there_without_a_question(tmp_path):
+    ports = make_ports()
+    sim = Simulation(Scenario(speedup=2.0), ports)
+    url = f"udpin://127.0.0.1:{ports.api_remote_base}"
+    async with anyio.create_task_group() as tg:
+        await tg.start(sim.serve)
+        term = Terminal("fly", str(SPEC), "--vehicle", url, "--data-dir", str(tmp_path))
+        try:
+            ap = sim.vehicles[0].ap
+            await term.until(lambda: ap.armed, 60, "the arming")
+            term.interrupt()
+            assert await term.exit_code() == 130
+            assert "disarmed on the pad" in term.text
+            assert "[Y/n]" not in term.text
+            assert not ap.armed
+            assert ap.body.on_ground
+        finally:
+            term.close()
+            tg.cancel_scope.cancel()
 
 
 async def test_at_80x24_messages_scroll_above_a_dashboard_that_stays_whole(tmp_path):
