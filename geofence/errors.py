@@ -9,6 +9,8 @@ of `PatrolError` against this drawing). The exit code is `patrol`'s for each bra
     ├── SpecError                  (missions) a patrol spec key missing or wrong (path, key)
     ├── PlanningError              (missions) a valid input for which no safe route exists
     ├── ScenarioError              (sim) a scenario file that cannot be used
+    ├── SimOptionError             (sim) `patrol sim` options that do not go together
+    ├── PortError                  (sim) a port the simulator cannot bind: another one runs
     ├── OptionError                (patrol) options that do not go together (option)
     ├── ResumeError                (patrol) a flight that cannot be resumed
     ├── VisionError                (patrol.vision) a detector, calibration or video as given

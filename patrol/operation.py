@@ -389,6 +389,9 @@ class Operation:
                 self.asking.answer(key)
                 continue
             if key.startswith(BURST):
+                if confirming.waiting is not None:  # it cancels a key waiting for its second
+                    self.say(f"{COMMAND_KEYS[confirming.waiting].value} cancelled: nothing sent")
+                    confirming.waiting, self.dashboard.pending = None, ""
                 self.say(
                     f"{key[len(BURST) :]} keys came at once (a paste, an arrow or function "
                     "key) and were ignored: press one key at a time"
