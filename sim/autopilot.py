@@ -22,6 +22,7 @@ import random
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 
+from geofence.edges import EdgeModel
 from geofence.fence import LocalFence
 from geofence.frames import GeoPoint, LocalFrame
 from geofence.mavlink import MavItem, fence_from_items
@@ -676,7 +677,8 @@ class Autopilot:
             )
             for i in items
         )
-        self.fence = fence_from_items(mav).in_frame(self.frame)
+        # the autopilots test polygon edges straight in latitude/longitude (geofence.edges)
+        self.fence = fence_from_items(mav).in_frame(self.frame, EdgeModel.LATLON)
 
     def _act(self, action: int, why: str, severity: Severity = Severity.WARNING) -> None:
         """Apply a PX4 failsafe action code: 1 warn, 2 hold, 3 return, 5 land (GF_ACTION).
