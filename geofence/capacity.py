@@ -63,6 +63,8 @@ class FenceCapacity:
     max_items: int
     storage_bytes: int | None = None  # ArduPilot's byte store; None: items are all that count
     max_polygon_vertices: int | None = None  # ArduPilot stores a polygon's count in one byte
+    #: the stores this one fits all of (a spec that names no autopilot); empty: one autopilot's
+    parts: tuple[FenceCapacity, ...] = ()
 
     def __post_init__(self) -> None:
         if self.max_items < 3:
@@ -99,13 +101,15 @@ class FenceCapacity:
     def with_max_items(self, max_items: int) -> FenceCapacity:
         """This store with the pilot's own item count (ArduPilot: 8 bytes an item)."""
         storage = None if self.storage_bytes is None else max_items * _AP_VERTEX_BYTES
-        return replace(self, max_items=max_items, storage_bytes=storage)
+        parts = tuple(p.with_max_items(max_items) for p in self.parts)
+        return replace(self, max_items=max_items, storage_bytes=storage, parts=parts)
 
     def describe(self) -> str:
-        """`PX4's 64` or `ArduPilot's 70 (560 bytes)`, as a message says it."""
-        owner = f"{self.name}'" if self.name.endswith("s") else f"{self.name}'s"
+        """`PX4's 64`, `ArduPilot's 70 (560 bytes)`, or both joined, as a message says it."""
+        if self.parts:
+            return " and ".join(p.describe() for p in self.parts)
         extra = f" ({self.storage_bytes:,} bytes)" if self.storage_bytes is not None else ""
-        return f"{owner} {self.max_items:,}{extra}"
+        return f"{self.name}'s {self.max_items:,}{extra}"
 
 
 def fence_item_count(fence: Fence) -> int:
@@ -136,4 +140,5 @@ ANY_AUTOPILOT = FenceCapacity(
     min(c.max_items for c in CAPACITY.values()),
     storage_bytes=CAPACITY[Autopilot.ARDUPILOT].storage_bytes,
     max_polygon_vertices=CAPACITY[Autopilot.ARDUPILOT].max_polygon_vertices,
+    parts=tuple(CAPACITY.values()),
 )

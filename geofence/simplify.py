@@ -61,9 +61,10 @@ class _Move(Enum):
 
 @dataclass(frozen=True, slots=True)
 class FittedFence:
-    """The fence as it will be uploaded, and how many items it was drawn with and has now."""
+    """The fence as it will be uploaded, the fence as drawn, and how many items each has."""
 
     fence: Fence
+    drawn: Fence
     items_drawn: int
     items: int
 
@@ -81,7 +82,7 @@ def fit_fence(
     """
     drawn = fence_item_count(fence)
     if capacity.fits(fence):
-        return FittedFence(fence, drawn, drawn)
+        return FittedFence(fence, fence, drawn, drawn)
     polygons, circles = len(fence.polygons), len(fence.circles)
     returns = fence.breach_return is not None
     budget = capacity.vertex_budget(polygons, circles, returns)
@@ -108,7 +109,7 @@ def fit_fence(
     )
     if not capacity.fits(out):  # the loop stops at the budget: this is a bug, not an input
         raise AssertionError(f"simplified fence of {fence_item_count(out)} items does not fit")
-    return FittedFence(out, drawn, fence_item_count(out))
+    return FittedFence(out, fence, drawn, fence_item_count(out))
 
 
 def _cross(a: FloatArray, b: FloatArray, c: FloatArray) -> float:
