@@ -29,6 +29,7 @@ from typing import Any
 import anyio
 from rich.console import Console
 from rich.live import Live as LiveDisplay
+from rich.markup import escape
 
 from geofence.areas import Shape
 from geofence.frames import LatLon, LocalFrame
@@ -180,7 +181,9 @@ class Operation:
         return list(zip(self.assignments, self.flight_ids, strict=True))
 
     def say(self, text: str) -> None:
-        self.console.print(f"[{time.strftime('%H:%M:%S')}] {text}", highlight=False, soft_wrap=True)
+        """A line for the pilot: plain text (a `[patrol] autopilot` in it is not markup)."""
+        line = f"[{time.strftime('%H:%M:%S')}] {escape(text)}"
+        self.console.print(line, highlight=False, soft_wrap=True)
 
     async def run(self) -> Result:
         """Start-up, main loop, shutdown; the logs are closed whatever happens."""
