@@ -22,6 +22,7 @@ import random
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 
+from geofence import capacity
 from geofence.edges import EdgeModel
 from geofence.fence import LocalFence
 from geofence.frames import GeoPoint, LocalFrame
@@ -141,9 +142,16 @@ class Autopilot:
             self.store.home_item = ardupilot_tables.home_item(
                 self.home.lat_deg, self.home.lon_deg, self.home.alt_amsl_m
             )
+            # MissionItemProtocol::handle_mission_count, after its MISSION_ACK
+            self.store.on_no_space = lambda limit: self.say(
+                Severity.WARNING, f"Only {limit} items are supported"
+            )
         else:
             self.store.stored = px4_tables.stored
             self.store.extra_check = px4_tables.check_item
+        # the fence items the real autopilot holds (its byte store, ArduPilot's, is not modelled)
+        firmware = capacity.Autopilot.ARDUPILOT if ardupilot else capacity.Autopilot.PX4
+        self.store.max_items[MissionType.FENCE] = capacity.CAPACITY[firmware].max_items
         self.fence: LocalFence | None = None
         self.hold_xyz = (0.0, 0.0, 0.0)
         self.takeoff_alt_m = 0.0
