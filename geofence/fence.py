@@ -145,6 +145,9 @@ class LocalFence:
     _boundary: BaseGeometry = field(repr=False)
 
     edges: EdgeModel = EdgeModel.BOTH
+    #: how far the edge that bows most, straight in degrees, leaves its local chord (metres);
+    #: within `EDGE_TOLERANCE_M`, the two edge models are one
+    bow_m: float = 0.0
 
     @classmethod
     def build(
@@ -154,8 +157,11 @@ class LocalFence:
         polygon edges drawn as `edges` says (see `geofence.edges`)."""
         inc: list[BaseGeometry] = []
         exc: list[BaseGeometry] = []
+        most_bow_m = 0.0
         for poly in fence.polygons:
-            (inc if poly.inclusion else exc).append(_polygon_shape(poly, frame, edges))
+            shape, bow_m = _polygon_shape(poly, frame, edges)
+            (inc if poly.inclusion else exc).append(shape)
+            most_bow_m = max(most_bow_m, bow_m)
         for circle in fence.circles:
             center = circle.center
             e, n = frame.geodetic2enu(stored_deg(center.lat_deg), stored_deg(center.lon_deg))
@@ -167,7 +173,7 @@ class LocalFence:
         shapely.prepare(allowed)
         boundary = allowed.boundary
         shapely.prepare(boundary)
-        return cls(fence, frame, allowed, inclusion, exclusion, boundary, edges)
+        return cls(fence, frame, allowed, inclusion, exclusion, boundary, edges, most_bow_m)
 
     def contains(self, east_m: float, north_m: float) -> bool:
         """True when the point is inside the allowed region (boundary included)."""
@@ -212,20 +218,23 @@ class LocalFence:
         return self.contains(*self.frame.geodetic2enu(point.lat_deg, point.lon_deg))
 
 
-def _polygon_shape(poly: FencePolygon, frame: LocalFrame, edges: EdgeModel) -> BaseGeometry:
-    """One fence polygon in `frame`. With both edge models, an inclusion is where both hold it
-    (the two intersected) and an exclusion where either does (the two united); where no edge
-    bows from its chord by more than the tolerance, the two are one."""
+def _polygon_shape(
+    poly: FencePolygon, frame: LocalFrame, edges: EdgeModel
+) -> tuple[BaseGeometry, float]:
+    """One fence polygon in `frame`, and how far its edges bow (0 unasked, for LOCAL). With
+    both edge models, an inclusion is where both hold it (the two intersected) and an exclusion
+    where either does (the two united); where no edge bows from its chord by more than the
+    tolerance, the two are one."""
     lat, lon = ring_arrays(poly.vertices)
     if edges is EdgeModel.LOCAL:
-        return Polygon(frame.geodetic2enu_many(lat, lon))
-    curved, bow = latlon_ring(lat, lon, frame)
+        return Polygon(frame.geodetic2enu_many(lat, lon)), 0.0
+    curved, bow_m = latlon_ring(lat, lon, frame)
     latlon = _valid(Polygon(curved))
-    if edges is EdgeModel.LATLON or bow <= EDGE_TOLERANCE_M:
-        return latlon
+    if edges is EdgeModel.LATLON or bow_m <= EDGE_TOLERANCE_M:
+        return latlon, bow_m
     local = Polygon(frame.geodetic2enu_many(lat, lon))
     both = local.intersection(latlon) if poly.inclusion else local.union(latlon)
-    return _valid(both)
+    return _valid(both), bow_m
 
 
 def _valid(shape: BaseGeometry) -> BaseGeometry:

@@ -18,7 +18,7 @@ from shapely.ops import nearest_points
 
 from geofence.areas import Area, Role
 from geofence.build import fence_from_area, polygons_of, select_zones, shape_in_frame
-from geofence.edges import EdgeModel
+from geofence.edges import EDGE_TOLERANCE_M, EdgeModel
 from geofence.errors import AreaError
 from geofence.fence import Fence, LocalFence, RallyPoint, check_home_inside
 from geofence.frames import GeoPoint, LocalFrame
@@ -235,10 +235,7 @@ def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
     )
     routes = [[(0.0, 0.0), *(w.xy for w in s.waypoints)] for s in sorties]
     clearance = min(local.line_clearance_m(r) for r in routes)
-    by_edges = {
-        edges: min(fence.in_frame(frame, edges).line_clearance_m(r) for r in routes)
-        for edges in (EdgeModel.LOCAL, EdgeModel.LATLON)
-    }
+    by_edges = _clearance_by_edges(local, routes, clearance)
     return Plan(
         spec,
         area,
@@ -257,6 +254,19 @@ def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
         fitted,
         by_edges,
     )
+
+
+def _clearance_by_edges(
+    local: LocalFence, routes: list[list[Point2]], worse_m: float
+) -> dict[EdgeModel, float]:
+    """The routes' smallest clearance with the fence's edges straight in the local plane and
+    straight in degrees; where no edge bows beyond the tolerance, both are the worse's."""
+    if local.bow_m <= EDGE_TOLERANCE_M:
+        return dict.fromkeys((EdgeModel.LOCAL, EdgeModel.LATLON), worse_m)
+    return {
+        edges: min(local.fence.in_frame(local.frame, edges).line_clearance_m(r) for r in routes)
+        for edges in (EdgeModel.LOCAL, EdgeModel.LATLON)
+    }
 
 
 def _simplified(
