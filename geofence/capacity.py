@@ -10,7 +10,7 @@ flies (PX4 main of 2026-03-02, ArduCopter master of 2026-03-21):
   `DM_KEY_FENCE_POINTS_MAX = 64` (two banks of 64, written alternately, and a separate state key,
   so all 64 hold vertices); `src/modules/mavlink/mavlink_mission.h`: `MAX_COUNT[] =
   {DM_KEY_WAYPOINTS_OFFBOARD_0_MAX, DM_KEY_FENCE_POINTS_MAX, DM_KEY_SAFE_POINTS_MAX}`, which the
-  SITL binary carries as {10000, 64, 32}. PX4 up to v1.13 kept its statistics in the first slot:
+  SITL binary carries as {10000, 64, 32}. PX4 before v1.14 kept its statistics in the first slot:
   127 items (`DM_KEY_FENCE_POINTS_MAX = 128`), and 15 on `MEMORY_CONSTRAINED_SYSTEM` boards (16).
 - **ArduPilot**: the fence lives in the `StorageFence` areas of its parameter storage
   (`libraries/StorageManager/StorageManager.cpp`). Copter on boards with 16 KB or more (Pixhawk
