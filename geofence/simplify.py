@@ -56,7 +56,7 @@ _OUTSIDE_WEIGHT = 1e-6
 
 class _Move(Enum):
     DROP = 0  # drop a vertex (an ear of an inclusion, a reflex vertex of an exclusion)
-    EXTEND = 1  # replace an edge of a convex exclusion by its neighbours' meeting point
+    EXTEND = 1  # replace an exclusion's edge by the point where its neighbours meet
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,19 +195,18 @@ class _Simplifier:
             if not self._round(rings, total - _ONE_AT_A_TIME * target):
                 break
         heap: Heap = []
-        for ring in rings:
-            self._weigh_all(ring, heap)
+        moved = True  # since the moves were last weighed
         while sum(r.count for r in rings) > target:
             if not heap:
-                before = len(heap)
-                for ring in rings:  # vertices once blocked may have been freed since
-                    self._weigh_all(ring, heap)
-                if len(heap) == before:
+                if not moved:
                     raise FenceError(
                         f"the fence cannot be simplified to {target} vertices: every vertex "
                         "left would cut off home or a corner of the zone; move home further "
                         "inside the zone, or simplify the outlines before planning"
                     )
+                for ring in rings:  # (again: vertices once blocked may have been freed since)
+                    self._weigh_all(ring, heap)
+                moved = False
                 continue
             _cost, move, ring_index, v, stamp = heapq.heappop(heap)
             ring = self.rings[ring_index]
@@ -215,8 +214,9 @@ class _Simplifier:
                 continue
             if _Move(move) is _Move.DROP:
                 self._drop(ring, v, heap)
+                moved = True
             else:
-                self._extend(ring, v, heap)
+                moved = self._extend(ring, v, heap) or moved
 
     def _weigh_all(self, ring: _Ring, heap: Heap) -> None:
         self._weigh(ring, np.flatnonzero(ring.alive).tolist(), heap)
@@ -348,21 +348,23 @@ class _Simplifier:
         ring.count -= 1
         self._reweigh(ring, (ring.prev[u], u, w, ring.next[w]), heap)
 
-    def _extend(self, ring: _Ring, a: int, heap: Heap) -> None:
+    def _extend(self, ring: _Ring, a: int, heap: Heap) -> bool:
+        """Replace the edge from `a` by its neighbours' meeting point; False if it cannot be."""
         meet = self._meeting_point(ring, a)
         if meet is None:
-            return
+            return False
         b = ring.next[a]
         q = ring.next[b]
         coords = [meet if k == a else ring.xy[k] for k in ring.order() if k != b]
         if not LinearRing(coords).is_simple:
-            return  # the new edges would cut across another part of the ring
+            return False  # the new edges would cut across another part of the ring
         ring.xy[a] = meet
         ring.moved.add(a)
         ring.alive[b] = False
         ring.next[a], ring.prev[q] = q, a
         ring.count -= 1
         self._reweigh(ring, (ring.prev[ring.prev[a]], ring.prev[a], a, q, ring.next[q]), heap)
+        return True
 
     def _reweigh(self, ring: _Ring, around: tuple[int, ...], heap: Heap) -> None:
         self._weigh(ring, list(dict.fromkeys(around)), heap)
