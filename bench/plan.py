@@ -1,7 +1,9 @@
 """Planner benchmark: time per plan, route length against a lower bound, and coverage.
 
 Cases: the Mukdahan sample; convex zones (the length target applies to them); a synthetic 25 km2
-district with 200 exclusion holes and 5,000 vertices. The baseline, measured in the same run, is a
+district with 200 exclusion holes and 5,000 vertices; fitting a 5,000-vertex outline (a park or a
+province as surveyed) into each autopilot's fence store, alone and beside exclusions, and a whole
+plan over it. The baseline, measured in the same run, is a
 fixed GEOS workload (buffering a 1,000-vertex polygon), so `x baseline` figures compare across
 machines and loads. Lower bound = free area / lane spacing + twice the distance from home to the
 free area (zero when home is inside it). `returns` is the time the plan spends checking every return
@@ -24,7 +26,10 @@ from typing import Any
 from shapely.geometry import Point, Polygon
 
 import missions.rally
+from geofence.capacity import ANY_AUTOPILOT, CAPACITY, Autopilot, FenceCapacity
+from geofence.fence import Fence, FencePolygon
 from geofence.frames import LatLon, LocalFrame
+from geofence.simplify import fit_fence
 from missions import Plan, PlanningError, plan_file
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "missions" / "examples" / "mukdahan"
@@ -164,6 +169,84 @@ def _district() -> tuple[list[tuple[float, float]], list[list[tuple[float, float
     return outer, holes
 
 
+def _outline(
+    vertices: int, radius_m: float, seed: int, center: tuple[float, float] = (0, 0)
+) -> list[tuple[float, float]]:
+    """A surveyed-looking outline: bays and headlands at six scales, and a few deep inlets."""
+    rng = random.Random(seed)
+    phases = [rng.uniform(0, 2 * math.pi) for _ in range(6)]
+    inlets = [rng.uniform(0, 2 * math.pi) for _ in range(4)]
+    out = []
+    for k in range(vertices):
+        a = 2 * math.pi * k / vertices
+        r = 1.0 + 0.25 * sum(0.55**o * math.sin((2**o + 1) * a + phases[o]) for o in range(6))
+        r -= sum(
+            0.35 * math.exp(-((((a - b + math.pi) % (2 * math.pi) - math.pi) / 0.02) ** 2))
+            for b in inlets
+        )
+        r *= radius_m * (1 + rng.gauss(0, 0.002))
+        out.append((center[0] + r * math.cos(a), center[1] + r * math.sin(a)))
+    return out
+
+
+def _fence(rings: list[tuple[list[tuple[float, float]], bool]]) -> Fence:
+    frame = LocalFrame(ORIGIN)
+    return Fence(
+        tuple(
+            FencePolygon.clockwise(tuple(frame.enu2geodetic(e, n) for e, n in ring), inclusion)
+            for ring, inclusion in rings
+        )
+    )
+
+
+def _fit_row(name: str, fence: Fence, capacity: FenceCapacity, base_s: float) -> None:
+    fitted = fit_fence(fence, capacity, protect=[ORIGIN])
+    seconds = _median_s(lambda: fit_fence(fence, capacity, protect=[ORIGIN]), 3)
+    frame = LocalFrame(ORIGIN)
+    before = fence.in_frame(frame).allowed.area
+    after = fitted.fence.in_frame(frame).allowed.area
+    print(
+        f"{name:44s} {seconds * 1000:8.1f} {seconds / base_s:8.1f}x "
+        f"{fitted.items_drawn:>6,} -> {fitted.items:<3d} {(1 - after / before) * 100:7.2f} %"
+    )
+
+
+def _fence_fitting(tmp: Path, base_s: float) -> None:
+    outer = _outline(5_000, 2_000.0, seed=5)
+    alone = _fence([(outer, True)])
+    beside = _fence(
+        [
+            (outer, True),
+            *(
+                (
+                    _outline(
+                        300, 150.0, seed=10 + k, center=(700 * math.cos(a), 700 * math.sin(a))
+                    ),
+                    False,
+                )
+                for k, a in enumerate((0.5, 2.6, 4.4))
+            ),
+        ]
+    )
+    print("fence fitting: a 5,000-vertex outline 4 km across (conservative, lat/lon plane)")
+    print(f"{'case':44s} {'ms':>8s} {'x base':>9s} {'items':>13s} {'area lost':>9s}")
+    _fit_row("PX4 (64 items)", alone, CAPACITY[Autopilot.PX4], base_s)
+    _fit_row("ArduPilot (70 items, 560 bytes)", alone, CAPACITY[Autopilot.ARDUPILOT], base_s)
+    _fit_row("both (no autopilot named)", alone, ANY_AUTOPILOT, base_s)
+    _fit_row("both, beside 3 exclusions of 300 vertices", beside, ANY_AUTOPILOT, base_s)
+    spec = _write_case(
+        tmp, "park", outer, [], "alt_rel_m = 80.0\nspeed_mps = 12.0\n[vehicle]\nbattery_wh = 1000.0"
+    )
+    p = plan_file(spec)
+    CLOCK.per_call_s()
+    seconds = _median_s(partial(plan_file, spec), 3)
+    print(
+        f"{'whole plan of it (sweep, fence fitted)':44s} {seconds * 1000:8.1f} "
+        f"{seconds / base_s:8.1f}x {p.fitted.items_drawn:>6,} -> {p.fitted.items:<3d} "
+        f"{len(p.sorties)} sorties, {p.waypoint_count} waypoints"
+    )
+
+
 def _bound_m(p: Plan) -> float:
     assert p.lanes is not None
     gap = p.free.distance(Point(0.0, 0.0))
@@ -207,6 +290,7 @@ def main() -> None:
             CLOCK.per_call_s()
             seconds = _median_s(partial(plan_file, spec), 5)
             _row(f"convex: {name}", p, seconds, base_s, "len/LB <= 1.10, cover >= 99.5 %")
+        _fence_fitting(tmp, base_s)
         outer, holes = _district()
         vertices = len(outer) + sum(len(h) for h in holes)
         spec = _write_case(
@@ -214,7 +298,10 @@ def main() -> None:
             "district",
             outer,
             holes,
-            "alt_rel_m = 80.0\nspeed_mps = 12.0\n[vehicle]\nbattery_wh = 1000.0",
+            # 201 polygons: no autopilot stores them (see the fence rows); a store of 10,000
+            # items keeps this row timing the planner at scale, as before
+            'alt_rel_m = 80.0\nspeed_mps = 12.0\nautopilot = "px4"\n'
+            "[vehicle]\nbattery_wh = 1000.0\n[fence]\nmax_items = 10000",
         )
         start = time.perf_counter()
         try:

@@ -19,6 +19,7 @@ import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from geofence.edges import EDGE_TOLERANCE_M, EdgeModel, latlon_ring, ring_arrays, stored_deg
 from geofence.errors import FenceError
 from geofence.frames import GeoPoint, LatLon, LocalFrame
 
@@ -103,9 +104,11 @@ class Fence:
     def has_inclusion(self) -> bool:
         return any(p.inclusion for p in self.polygons) or any(c.inclusion for c in self.circles)
 
-    def in_frame(self, frame: LocalFrame) -> LocalFence:
-        """This fence as prepared geometry in `frame`."""
-        return LocalFence.build(self, frame)
+    def in_frame(self, frame: LocalFrame, edges: EdgeModel = EdgeModel.BOTH) -> LocalFence:
+        """This fence as prepared geometry in `frame`: by default, at every point the worse of
+        its edges straight in the local plane and straight in degrees (as the autopilot tests
+        them)."""
+        return LocalFence.build(self, frame, edges)
 
 
 def _signed_area(vertices: tuple[LatLon, ...]) -> float:
@@ -146,15 +149,27 @@ class LocalFence:
     exclusion: BaseGeometry
     _boundary: BaseGeometry = field(repr=False)
 
+    edges: EdgeModel = EdgeModel.BOTH
+    #: how far the edge that bows most, straight in degrees, leaves its local chord (metres);
+    #: within `EDGE_TOLERANCE_M`, the two edge models are one
+    bow_m: float = 0.0
+
     @classmethod
-    def build(cls, fence: Fence, frame: LocalFrame) -> LocalFence:
-        inc: list[Polygon] = []
-        exc: list[Polygon] = []
+    def build(
+        cls, fence: Fence, frame: LocalFrame, edges: EdgeModel = EdgeModel.BOTH
+    ) -> LocalFence:
+        """The fence's geometry in `frame`, its vertices as the vehicle stores them and its
+        polygon edges drawn as `edges` says (see `geofence.edges`)."""
+        inc: list[BaseGeometry] = []
+        exc: list[BaseGeometry] = []
+        most_bow_m = 0.0
         for poly in fence.polygons:
-            ring = Polygon([frame.geodetic2enu(v.lat_deg, v.lon_deg) for v in poly.vertices])
-            (inc if poly.inclusion else exc).append(ring)
+            shape, bow_m = _polygon_shape(poly, frame, edges)
+            (inc if poly.inclusion else exc).append(shape)
+            most_bow_m = max(most_bow_m, bow_m)
         for circle in fence.circles:
-            e, n = frame.geodetic2enu(circle.center.lat_deg, circle.center.lon_deg)
+            center = circle.center
+            e, n = frame.geodetic2enu(stored_deg(center.lat_deg), stored_deg(center.lon_deg))
             shape = circle_polygon(e, n, circle.radius_m, outer=not circle.inclusion)
             (inc if circle.inclusion else exc).append(shape)
         inclusion = shapely.union_all(inc) if inc else Polygon()
@@ -163,7 +178,7 @@ class LocalFence:
         shapely.prepare(allowed)
         boundary = allowed.boundary
         shapely.prepare(boundary)
-        return cls(fence, frame, allowed, inclusion, exclusion, boundary)
+        return cls(fence, frame, allowed, inclusion, exclusion, boundary, edges, most_bow_m)
 
     def contains(self, east_m: float, north_m: float) -> bool:
         """True when the point is inside the allowed region (boundary included)."""
@@ -211,6 +226,33 @@ class LocalFence:
 
     def contains_geo(self, point: LatLon) -> bool:
         return self.contains(*self.frame.geodetic2enu(point.lat_deg, point.lon_deg))
+
+
+def _polygon_shape(
+    poly: FencePolygon, frame: LocalFrame, edges: EdgeModel
+) -> tuple[BaseGeometry, float]:
+    """One fence polygon in `frame`, and how far its edges bow (0 unasked, for LOCAL). With
+    both edge models, an inclusion is where both hold it (the two intersected) and an exclusion
+    where either does (the two united); where no edge bows from its chord by more than the
+    tolerance, the two are one."""
+    lat, lon = ring_arrays(poly.vertices)
+    if edges is EdgeModel.LOCAL:
+        return Polygon(frame.geodetic2enu_many(lat, lon)), 0.0
+    curved, bow_m = latlon_ring(lat, lon, frame)
+    latlon = _valid(Polygon(curved))
+    if edges is EdgeModel.LATLON or bow_m <= EDGE_TOLERANCE_M:
+        return latlon, bow_m
+    local = Polygon(frame.geodetic2enu_many(lat, lon))
+    both = local.intersection(latlon) if poly.inclusion else local.union(latlon)
+    return _valid(both), bow_m
+
+
+def _valid(shape: BaseGeometry) -> BaseGeometry:
+    """The polygonal part of `shape`, made valid (an edge bowing onto another can cross it)."""
+    if not shape.is_valid:
+        shape = shapely.make_valid(shape)
+    parts = [g for g in shapely.get_parts(shape) if isinstance(g, Polygon | MultiPolygon)]
+    return shapely.union_all(parts) if len(parts) != 1 else parts[0]
 
 
 def check_home_inside(local: LocalFence, home: GeoPoint) -> None:

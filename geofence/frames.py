@@ -170,6 +170,43 @@ def rel2amsl(alt_rel_m: float, home_alt_amsl_m: float) -> float:
     return alt_rel_m + home_alt_amsl_m
 
 
+@dataclass(frozen=True, slots=True)
+class LatLonPlane:
+    """Latitude and longitude scaled to metres at `origin`: an affine map of degrees.
+
+    Both autopilots test a fence polygon in raw degrees (PX4's `Geofence::insidePolygon` runs
+    PNPOLY on latitude/longitude; ArduPilot's `AC_PolyFence_loader::breached` runs
+    `Polygon_outside` on the vertices' latitude/longitude x 1e7), so a fence edge is straight in
+    degrees. An affine map keeps straight lines straight and containment exact, so fence geometry
+    the autopilot will hold can be worked on here, in metres near `origin` (the scale is exact at
+    the origin's latitude and drifts with the distance north or south: areas are approximate).
+    """
+
+    origin: LatLon
+    m_per_deg_lat: float = field(init=False)
+    m_per_deg_lon: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        lat = math.radians(self.origin.lat_deg)
+        w = math.sqrt(1 - _E2 * math.sin(lat) ** 2)
+        meridian_m = _A_M * (1 - _E2) / w**3
+        normal_m = _A_M / w
+        object.__setattr__(self, "m_per_deg_lat", math.radians(meridian_m))
+        object.__setattr__(self, "m_per_deg_lon", math.radians(normal_m * math.cos(lat)))
+
+    def latlon2xy(self, lat_deg: FloatArray, lon_deg: FloatArray) -> FloatArray:
+        """An (N, 2) array of x (east), y (north) plane metres."""
+        x = (np.asarray(lon_deg, float) - self.origin.lon_deg) * self.m_per_deg_lon
+        y = (np.asarray(lat_deg, float) - self.origin.lat_deg) * self.m_per_deg_lat
+        return np.column_stack([x, y])
+
+    def xy2latlon(self, x_m: FloatArray, y_m: FloatArray) -> FloatArray:
+        """An (N, 2) array of latitude, longitude degrees."""
+        lat = np.asarray(y_m, float) / self.m_per_deg_lat + self.origin.lat_deg
+        lon = np.asarray(x_m, float) / self.m_per_deg_lon + self.origin.lon_deg
+        return np.column_stack([lat, lon])
+
+
 def ground_distance_m(a: LatLon, b: LatLon) -> float:
     """Distance between two points along the ground (metres, on a local tangent plane at `a`)."""
     east_m, north_m = LocalFrame(a).geodetic2enu(b.lat_deg, b.lon_deg)

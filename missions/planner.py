@@ -18,10 +18,12 @@ from shapely.ops import nearest_points
 
 from geofence.areas import Area, Role
 from geofence.build import fence_from_area, polygons_of, select_zones, shape_in_frame
+from geofence.edges import EDGE_TOLERANCE_M, EdgeModel
 from geofence.errors import AreaError
 from geofence.fence import Fence, LocalFence, check_home_inside
 from geofence.frames import GeoPoint, LocalFrame
 from geofence.loaders import load_area
+from geofence.simplify import FittedFence, fit_fence
 from geofence.words import plural
 from missions import patterns, returns, sectors
 from missions.camera import Footprint
@@ -54,8 +56,12 @@ class Plan:
     lanes: Lanes | None
     footprint: Footprint
     coverage_pct: float | None
-    min_clearance_m: float
+    min_clearance_m: float  # the worse of both edge models, at every point of every route
     warnings: tuple[str, ...]
+    fitted: FittedFence  # the fence drawn and as uploaded (simplified to fit the autopilot)
+    #: the smallest clearance of any route with the fence's edges straight in the local plane,
+    #: and straight in latitude/longitude as the autopilot tests them (`geofence.edges`)
+    clearance_by_edges_m: dict[EdgeModel, float]
 
     @property
     def home(self) -> GeoPoint:
@@ -99,6 +105,11 @@ class Plan:
             ],
             "coverage_pct": None if self.coverage_pct is None else round(self.coverage_pct, 2),
             "min_clearance_m": round(self.min_clearance_m, 2),
+            "min_clearance_local_m": round(self.clearance_by_edges_m[EdgeModel.LOCAL], 2),
+            "min_clearance_latlon_m": round(self.clearance_by_edges_m[EdgeModel.LATLON], 2),
+            "fence_items": self.fitted.items,
+            "fence_items_drawn": self.fitted.items_drawn,
+            "fence_capacity": self.spec.fence_capacity.max_items,
             "margin_m": self.spec.margin_m,
             "lane_spacing_m": None if self.lanes is None else round(self.lanes.spacing_m, 2),
             "lane_angle_deg": None if self.lanes is None else round(self.lanes.angle_deg, 1),
@@ -131,14 +142,20 @@ def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
     home = area.home
     zones = select_zones(area, spec.zones)
     frame = LocalFrame(home.latlon)
-    fence = fence_from_area(
+    drawn = fence_from_area(
         area, zones, frame, ceiling_rel_m=spec.ceiling_rel_m, margin_m=spec.margin_m
     )
-    local = fence.in_frame(frame)
     _check_zones_not_excluded(area, zones, frame)
+    drawn_local = drawn.in_frame(frame)
+    check_home_inside(drawn_local, home)
+    fitted = fit_fence(drawn, spec.fence_capacity, protect=[home.latlon])
+    fence = fitted.fence
+    local = fence.in_frame(frame) if fitted.simplified else drawn_local
     check_home_inside(local, home)
     warnings: list[str] = []
     free_all = local.free_space()
+    if fitted.simplified:
+        warnings.append(_simplified(drawn_local, fitted, spec, free_all))
     if free_all.is_empty:
         names = ", ".join(repr(z.name) for z in zones)
         raise PlanningError(
@@ -214,9 +231,9 @@ def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
         )
         for k, s in enumerate(sorties, start=1)
     )
-    clearance = min(
-        local.line_clearance_m([(0.0, 0.0), *(w.xy for w in s.waypoints)]) for s in sorties
-    )
+    routes = [[(0.0, 0.0), *(w.xy for w in s.waypoints)] for s in sorties]
+    clearance = min(local.line_clearance_m(r) for r in routes)
+    by_edges = _clearance_by_edges(local, routes, clearance)
     return Plan(
         spec,
         area,
@@ -232,6 +249,35 @@ def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
         coverage,
         clearance,
         tuple(warnings),
+        fitted,
+        by_edges,
+    )
+
+
+def _clearance_by_edges(
+    local: LocalFence, routes: list[list[Point2]], worse_m: float
+) -> dict[EdgeModel, float]:
+    """The routes' smallest clearance with the fence's edges straight in the local plane and
+    straight in degrees; where no edge bows beyond the tolerance, both are the worse's."""
+    if local.bow_m <= EDGE_TOLERANCE_M:
+        return dict.fromkeys((EdgeModel.LOCAL, EdgeModel.LATLON), worse_m)
+    return {
+        edges: min(local.fence.in_frame(local.frame, edges).line_clearance_m(r) for r in routes)
+        for edges in (EdgeModel.LOCAL, EdgeModel.LATLON)
+    }
+
+
+def _simplified(
+    drawn: LocalFence, fitted: FittedFence, spec: PatrolSpec, free: BaseGeometry
+) -> str:
+    """What fitting the fence into the autopilot's store took, as a pilot reads it."""
+    drawn_m2 = float(drawn.free_space().area)
+    lost_pct = (drawn_m2 - float(free.area)) / drawn_m2 * 100 if drawn_m2 > 0 else 0.0
+    capacity = spec.fence_capacity
+    both = " (no [patrol] autopilot is named, so both)" if capacity.parts else ""
+    return (
+        f"fence simplified from {fitted.items_drawn:,} to {fitted.items:,} items to fit "
+        f"{capacity.describe()}{both}; the patrolled area shrinks by {lost_pct:.1f} %"
     )
 
 

@@ -32,6 +32,10 @@ NODE_INSET_M = 2.0
 #: How many nearest corners each corner links to in the search, and in how many directions.
 NEIGHBOURS = 8
 SECTORS = 16
+#: A leg may touch this far outside the free space: a point interpolated along the free space's
+#: own outline (a perimeter cut into sectors) lies on it only to rounding. The free space keeps
+#: `fence.SAFETY_EPS_M` (2 mm) beyond the margin, so this takes nothing from the margin.
+ROUNDING_SLACK_M = 1e-6
 
 
 class Router:
@@ -40,6 +44,8 @@ class Router:
     def __init__(self, free: BaseGeometry) -> None:
         self.free = free
         shapely.prepare(free)
+        self._reach = free.buffer(ROUNDING_SLACK_M, join_style="mitre")
+        shapely.prepare(self._reach)
         # Corners taken a little inside the free space and simplified: arcs from the margin
         # buffer collapse to a few corners, and every corner (and the chords between
         # neighbouring corners) stays strictly inside.
@@ -50,8 +56,8 @@ class Router:
     def is_clear(self, a: Point2, b: Point2) -> bool:
         """True when the straight leg a -> b stays inside the free space."""
         if a == b:
-            return bool(self.free.covers(shapely.points(a)))
-        return bool(self.free.covers(LineString([a, b])))
+            return bool(self._reach.covers(shapely.points(a)))
+        return bool(self._reach.covers(LineString([a, b])))
 
     def route(self, a: Point2, b: Point2) -> list[Point2]:
         """The shortest path a -> b inside the free space, as its corners (a and b included)."""

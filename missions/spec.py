@@ -16,6 +16,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+# Autopilot lives with the fence capacities it keys (geofence); importable from here as before
+from geofence.capacity import ANY_AUTOPILOT, CAPACITY, FenceCapacity
+from geofence.capacity import Autopilot as Autopilot
 from geofence.fence import DEFAULT_CEILING_REL_M, MAX_CEILING_REL_M, MIN_CEILING_REL_M
 from missions.camera import Camera
 from missions.energy import VehicleModel
@@ -31,11 +34,6 @@ class Pattern(Enum):
 class Direction(Enum):
     CLOCKWISE = "cw"
     COUNTERCLOCKWISE = "ccw"
-
-
-class Autopilot(Enum):
-    PX4 = "px4"
-    ARDUPILOT = "ardupilot"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +57,8 @@ class PatrolSpec:
     hotspots: tuple[str, ...] = ()
     autopilot: Autopilot = Autopilot.PX4
     ceiling_rel_m: float = DEFAULT_CEILING_REL_M
+    #: the fence store planned for: the named autopilot's, else one that fits both
+    fence_capacity: FenceCapacity = ANY_AUTOPILOT
     camera: Camera = field(default_factory=Camera)
     vehicle: VehicleModel = field(default_factory=VehicleModel)
     source: str = "<spec>"
@@ -148,7 +148,8 @@ _PATROL_KEYS: dict[str, _Key] = {
     "autopilot": _Key(_choice(Autopilot), "autopilot"),
 }
 _FENCE_KEYS = {
-    "ceiling_rel_m": _Key(_number(MIN_CEILING_REL_M, MAX_CEILING_REL_M), "ceiling_rel_m")
+    "ceiling_rel_m": _Key(_number(MIN_CEILING_REL_M, MAX_CEILING_REL_M), "ceiling_rel_m"),
+    "max_items": _Key(_integer(3, 65_535), "max_items"),
 }
 _CAMERA_KEYS = {
     "sensor_width_mm": _Key(_number(0.0, 100.0, low_open=True), "sensor_width_mm"),
@@ -218,6 +219,7 @@ def parse_spec(doc: dict[str, Any], source: str, base_dir: Path) -> PatrolSpec:
         )
     patrol["area_path"] = (base_dir / patrol["area_path"]).resolve()
     fence = _read_section(doc, "fence", source)
+    fence["fence_capacity"] = _fence_capacity(patrol.get("autopilot"), fence.pop("max_items", None))
     try:
         camera = Camera(**_read_section(doc, "camera", source))
     except ValueError as exc:
@@ -235,6 +237,12 @@ def parse_spec(doc: dict[str, Any], source: str, base_dir: Path) -> PatrolSpec:
             key="[patrol] alt_rel_m",
         )
     return spec
+
+
+def _fence_capacity(autopilot: Autopilot | None, max_items: int | None) -> FenceCapacity:
+    """The named autopilot's fence store (else one both fit), with the pilot's item count."""
+    capacity = ANY_AUTOPILOT if autopilot is None else CAPACITY[autopilot]
+    return capacity if max_items is None else capacity.with_max_items(max_items)
 
 
 def load_spec(path: Path) -> PatrolSpec:

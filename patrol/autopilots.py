@@ -25,8 +25,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from geofence.capacity import CAPACITY, Autopilot, FenceCapacity
 from geofence.mavlink import MavItem
-from missions.spec import Autopilot
 from patrol.vehicle import FlightMode
 
 
@@ -114,6 +114,8 @@ class AutopilotProfile:
     #: start a mission with MAV_CMD_MISSION_START (ArduCopter: it also lets AUTO take off
     #: from the ground) rather than by switching to the mission mode
     mission_start_command: bool
+    #: what its fence store holds (`geofence.capacity`, where the planner reads it too)
+    fence_store: FenceCapacity
     #: parameters of which at least one must be above 0 for a failsafe to work, and why
     thresholds: tuple[tuple[tuple[str, ...], str], ...] = ()
 
@@ -213,6 +215,7 @@ PX4 = AutopilotProfile(
     expected_back=_px4_back,
     set_mode_params=lambda custom: (1.0, float((custom >> 16) & 0xFF), float(custom >> 24)),
     mission_start_command=False,
+    fence_store=CAPACITY[Autopilot.PX4],
 )
 
 _COPTER_MODES: dict[int, tuple[FlightMode, str]] = {
@@ -304,4 +307,5 @@ ARDUPILOT = AutopilotProfile(
     expected_back=_ardupilot_back,
     set_mode_params=lambda custom: (1.0, float(custom), 0.0),
     mission_start_command=True,
+    fence_store=CAPACITY[Autopilot.ARDUPILOT],
 )

@@ -29,6 +29,7 @@ from typing import Any, NoReturn, TypeVar
 
 import asyncclick as click
 from rich.console import Console
+from rich.markup import escape
 
 from geofence.errors import PatrolError
 from missions import (
@@ -42,7 +43,7 @@ from missions.geojson_export import plan_geojson_text
 from missions.preview import plan_svg
 from patrol import __version__, assign, flightlog
 from patrol.ending import Ending, Exit, exit_code, worst
-from patrol.errors import RefusedError, VehicleError
+from patrol.errors import MOST_CHARACTERS, RefusedError, VehicleError, one_line
 from patrol.files import numbered, write_all
 from patrol.flight import FlightAbortedError, FlightOutcome
 from patrol.library_log import LibraryLine, LibraryLog, native_stderr
@@ -478,7 +479,8 @@ async def check_command(
     def report(result: CheckResult) -> None:
         colour = {"ok": "green", "warn": "yellow", "FAIL": "red"}[result.mark]
         mark = f"[{colour}]{result.mark:<4}[/]"
-        console.print(f"  {mark} {result.name}: {result.detail}", highlight=False, soft_wrap=True)
+        line = f"  {mark} {escape(result.name)}: {escape(result.detail)}"
+        console.print(line, highlight=False, soft_wrap=True)
 
     with library_output(console, verbose):
         async with connect(url, timeout_s=timeout_s) as vehicle:
@@ -578,8 +580,8 @@ def _only(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
 
 def _exit_for(exc: BaseException) -> NoReturn:
     """Say `exc` in one line and exit with its code; anything unforeseen is raised as it is."""
-    if isinstance(exc, PatrolError):
-        click.echo(f"patrol: error: {exc}", err=True)
+    if isinstance(exc, PatrolError):  # one line, never a repr, however it was built
+        click.echo(f"patrol: error: {one_line(str(exc), 4 * MOST_CHARACTERS)}", err=True)
     elif isinstance(exc, click.ClickException):
         exc.show()
     elif isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):

@@ -4,7 +4,24 @@ tree, with these in it and the exit code of each branch, is drawn in geofence/er
 
 from __future__ import annotations
 
+import re
+
 from geofence.errors import PatrolError
+
+#: The longest a message is said: a terminal line or two (`one_line`).
+MOST_CHARACTERS = 300
+_REPR = re.compile(r"<[^<>]*? object at 0x[0-9a-fA-F]+>")
+_ELIDED_RUN = re.compile(r"\.\.\.(?:, \.\.\.)+")
+
+
+def one_line(text: str, most: int = MOST_CHARACTERS) -> str:
+    """`text` on one line, object reprs left out, cut at `most` characters.
+
+    For text patrol did not write: an exception's arguments (MAVSDK's `MissionRawError` prints
+    every `MissionItem` it was given, 80 characters an item), what an autopilot said.
+    """
+    flat = _ELIDED_RUN.sub("...", _REPR.sub("...", " ".join(text.split())))
+    return flat if len(flat) <= most else flat[: most - 3].rstrip() + "..."
 
 
 class OptionError(PatrolError):
@@ -46,8 +63,9 @@ class CommandRejectedError(VehicleError):
 class TransferError(VehicleError):
     def __init__(self, kind: str, result: str) -> None:
         self.kind = kind
-        self.result = result
-        super().__init__(f"{kind} failed: {result}")
+        # one line, whatever it was built from (an exception's text may hold item reprs)
+        self.result = one_line(result, 2 * MOST_CHARACTERS)
+        super().__init__(f"{kind} failed: {self.result}")
 
 
 class ReadbackMismatchError(VehicleError):

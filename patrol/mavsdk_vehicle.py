@@ -47,7 +47,6 @@ from mavsdk.plugins.param import Param, ParamResult
 
 from geofence.frames import LatLon
 from geofence.mavlink import MavItem
-from geofence.words import plural
 from patrol import telemetry
 from patrol.autopilots import (
     ARDUPILOT,
@@ -65,6 +64,7 @@ from patrol.errors import (
     VehicleTimeoutError,
 )
 from patrol.library_log import Level, LibraryLine, Source
+from patrol.transfers import refusal
 from patrol.vehicle import FlightMode, ItemKind, Live, Status
 
 logger = logging.getLogger(__name__)
@@ -83,6 +83,9 @@ MODE_CONFIRM_S = 2.0
 MODE_READY_S = 20.0
 ARM_READY_S = 30.0  # how long the autopilot's own arming checks may take to pass
 ARM_RETRY_S = 1.0
+#: How long a refused transfer waits for the autopilot's words on it (ArduPilot sends its
+#: STATUSTEXT just after the MISSION_ACK).
+REFUSAL_WORDS_S = 0.3
 _MISSION_TYPE = {ItemKind.MISSION: 0, ItemKind.FENCE: 1, ItemKind.RALLY: 2}
 _MAV_RESULT = {
     0: "accepted",
@@ -465,31 +468,50 @@ class MavsdkVehicle:
     async def _transfer(
         self,
         what: str,
+        kind: ItemKind,
         count: int,
         start: Callable[[Callable[..., None]], None],
         cancel: Callable[[], None],
     ) -> tuple[Any, ...]:
+        """Run one of MAVSDK's transfers, again on a timeout; a refusal is a `TransferError` of
+        one line naming the counts and what the autopilot said (`patrol.transfers`)."""
         timeout_s = TRANSFER_BASE_S + TRANSFER_PER_ITEM_S * count
+        began_s = time.monotonic()
         for attempt in range(1, TRANSFER_ATTEMPTS + 1):
             try:
                 with anyio.fail_after(timeout_s):
                     answer: tuple[Any, ...] = await _called_back(start, cancel)
             except TimeoutError:
                 answer = (MissionRawResult.TIMEOUT,)
+            except MavsdkError as exc:  # its text lists every item's repr: never shown
+                result = getattr(exc, "result", None)
+                if not isinstance(result, MissionRawResult):
+                    raise TransferError(what, _result(exc)) from exc
+                answer = (result,)
             result = MissionRawResult(answer[0])
             if result is MissionRawResult.SUCCESS:
                 return answer
             if result is not MissionRawResult.TIMEOUT or attempt == TRANSFER_ATTEMPTS:
-                words = result.name.lower().replace("_", " ")
-                if result is MissionRawResult.TOO_MANY_MISSION_ITEMS:
-                    words = (
-                        f"the vehicle cannot hold {plural(count, 'item')}; nothing was armed: "
-                        "plan fewer (a simpler outline, a shorter sortie)"
-                    )
-                raise TransferError(what, words)
+                raise TransferError(what, await self._refusal(kind, count, result, began_s))
             logger.warning("%s timed out (attempt %d), retrying", what, attempt)
             timeout_s *= 2
         raise AssertionError("unreachable")
+
+    async def _refusal(
+        self, kind: ItemKind, count: int, result: MissionRawResult, began_s: float
+    ) -> str:
+        """Why a transfer failed, with what the autopilot said about it (ArduPilot says it
+        just after its MISSION_ACK: a moment is given for that)."""
+        if not any(m.t_s >= began_s for m in self.live.said):
+            await anyio.sleep(REFUSAL_WORDS_S)
+        return refusal(
+            kind,
+            count,
+            no_space=result is MissionRawResult.TOO_MANY_MISSION_ITEMS,
+            result=result.name.lower().replace("_", " "),
+            said=[m.text for m in self.live.said if m.t_s >= began_s],
+            store=self.profile.fence_store,
+        )
 
     async def upload(self, kind: ItemKind, items: tuple[MavItem, ...]) -> None:
         if kind is ItemKind.MISSION and self.profile.mission_item0_is_home:
@@ -502,6 +524,7 @@ class MavsdkVehicle:
         }[kind]
         await self._transfer(
             f"{kind.value} upload",
+            kind,
             len(raw),
             lambda cb: start(raw, cb),
             self._mission.cancel_mission_upload,
@@ -518,7 +541,7 @@ class MavsdkVehicle:
             ItemKind.RALLY: self._mission.download_rallypoints_async,
         }[kind]
         answer = await self._transfer(
-            f"{kind.value} download", 50, start, self._mission.cancel_mission_download
+            f"{kind.value} download", kind, 50, start, self._mission.cancel_mission_download
         )
         raw = answer[1] if len(answer) > 2 else []
         items = tuple(_from_mavsdk(it) for it in (raw or []))

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from geofence.capacity import CAPACITY, fence_item_count
+from geofence.edges import EdgeModel
 from geofence.words import plural
 from missions import Ceiling, CeilingSource, LintReport, Mission, Plan
 from patrol.flightlog import Summary
@@ -47,9 +50,19 @@ def plan_table(plan: Plan) -> Table:
         )
     ok = plan.min_clearance_m >= plan.spec.margin_m
     style = "green" if ok else "yellow"
+    local_m = plan.clearance_by_edges_m[EdgeModel.LOCAL]
+    latlon_m = plan.clearance_by_edges_m[EdgeModel.LATLON]
     table.add_row(
         "min clearance",
-        f"[{style}]{plan.min_clearance_m:.2f} m[/] to the fence (margin {plan.spec.margin_m:g} m)",
+        f"[{style}]{plan.min_clearance_m:.2f} m[/] to the fence (margin {plan.spec.margin_m:g} m;"
+        f" with its edges straight in the local plane {local_m:.2f} m, straight in lat/lon as"
+        f" the autopilot tests them {latlon_m:.2f} m)",
+    )
+    fitted = plan.fitted
+    simplified = f", simplified from {fitted.items_drawn:,}" if fitted.simplified else ""
+    table.add_row(
+        "fence",
+        f"{fitted.items:,} items{simplified} (fits {plan.spec.fence_capacity.describe()})",
     )
     table.add_row(
         "altitude", f"{plan.spec.alt_rel_m:g} m above home (ceiling {plan.spec.ceiling_rel_m:g} m)"
@@ -60,7 +73,7 @@ def plan_table(plan: Plan) -> Table:
 def print_plan(console: Console, plan: Plan, written: list[str]) -> None:
     console.print(plan_table(plan))
     for warning in plan.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {escape(warning)}")  # its [section] names are text
     for path in written:
         console.print(f"wrote {path}")
 
@@ -72,10 +85,13 @@ def print_lint(console: Console, mission: Mission, report: LintReport, ceiling: 
     table.add_column("what", style="bold")
     table.add_column("value")
     table.add_row("items", f"{len(mission.items)} ({report.nav_items} with a position)")
+    items = fence_item_count(mission.fence)
+    capacity = CAPACITY[mission.autopilot]
     table.add_row(
         "fence",
         f"{plural(len(mission.fence.polygons), 'polygon')}, "
-        f"{plural(len(mission.fence.circles), 'circle')}",
+        f"{plural(len(mission.fence.circles), 'circle')}, "
+        f"{items:,} items ({capacity.describe()})",
     )
     table.add_row("rally points", str(len(mission.rally)))
     table.add_row("highest", f"{report.max_alt_rel_m:.1f} m above home")
@@ -83,6 +99,12 @@ def print_lint(console: Console, mission: Mission, report: LintReport, ceiling: 
     table.add_row("ceiling", f"[{style}]{ceiling.describe()}[/]")
     table.add_row("min clearance", f"{report.min_clearance_m:.2f} m to the fence")
     console.print(table)
+    if not capacity.fits(mission.fence):
+        console.print(
+            f"[yellow]warning:[/] the fence has {items:,} items, more than "
+            f"{capacity.describe()}: the vehicle will refuse it; simplify it in QGroundControl, "
+            "or plan the area with a patrol spec (patrol plan fits the fence to the autopilot)"
+        )
     console.print(
         "[green]ok:[/] every leg, loiter circle and item position stays inside the fence, "
         "under the ceiling"

@@ -22,6 +22,8 @@ import random
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 
+from geofence import capacity
+from geofence.edges import EdgeModel
 from geofence.fence import LocalFence
 from geofence.frames import GeoPoint, LocalFrame
 from geofence.mavlink import MavItem, fence_from_items
@@ -140,9 +142,16 @@ class Autopilot:
             self.store.home_item = ardupilot_tables.home_item(
                 self.home.lat_deg, self.home.lon_deg, self.home.alt_amsl_m
             )
+            # MissionItemProtocol::handle_mission_count, after its MISSION_ACK
+            self.store.on_no_space = lambda limit: self.say(
+                Severity.WARNING, f"Only {limit} items are supported"
+            )
         else:
             self.store.stored = px4_tables.stored
             self.store.extra_check = px4_tables.check_item
+        # the fence items the real autopilot holds (its byte store, ArduPilot's, is not modelled)
+        firmware = capacity.Autopilot.ARDUPILOT if ardupilot else capacity.Autopilot.PX4
+        self.store.max_items[MissionType.FENCE] = capacity.CAPACITY[firmware].max_items
         self.fence: LocalFence | None = None
         self.hold_xyz = (0.0, 0.0, 0.0)
         self.takeoff_alt_m = 0.0
@@ -676,7 +685,8 @@ class Autopilot:
             )
             for i in items
         )
-        self.fence = fence_from_items(mav).in_frame(self.frame)
+        # the autopilots test polygon edges straight in latitude/longitude (geofence.edges)
+        self.fence = fence_from_items(mav).in_frame(self.frame, EdgeModel.LATLON)
 
     def _act(self, action: int, why: str, severity: Severity = Severity.WARNING) -> None:
         """Apply a PX4 failsafe action code: 1 warn, 2 hold, 3 return, 5 land (GF_ACTION).

@@ -19,6 +19,8 @@ from enum import IntEnum
 
 RETRY_S = 0.25
 TIMEOUT_S = 5.0
+#: Items a store holds per mission type, before a flavour sets its own (the fence: the
+#: autopilots' own figures, `geofence.capacity`).
 MAX_ITEMS = {0: 2000, 1: 256, 2: 32}
 
 
@@ -126,6 +128,10 @@ def check_fence(items: tuple[WireItem, ...]) -> Result:
     return Result.ACCEPTED
 
 
+def _nothing(limit: int) -> None:
+    return None
+
+
 def _accept(item: WireItem) -> Result:
     return Result.ACCEPTED
 
@@ -177,6 +183,10 @@ class MissionStore:
         self.current_flag: Callable[[int, int, int], int] = _current_mission_only
         #: Wall time of the last accepted upload of each type (PX4 checks a new plan first).
         self.uploaded_s: dict[int, float] = {}
+        self.max_items = dict(MAX_ITEMS)
+        #: Called with the limit when a MISSION_COUNT is refused for want of space (ArduPilot
+        #: then says "Only N items are supported").
+        self.on_no_space: Callable[[int], None] = _nothing
         self._transfer: _Transfer | None = None
         self.changed: set[int] = set()
 
@@ -220,7 +230,8 @@ class MissionStore:
         if self.reject_next_upload:
             self.reject_next_upload = False
             return [self._ack(peer, mission_type, Result.ERROR)]
-        if count > MAX_ITEMS[mission_type]:
+        if count > self.max_items[mission_type]:
+            self.on_no_space(self.max_items[mission_type])
             return [self._ack(peer, mission_type, Result.NO_SPACE)]
         if count == 0:
             self._store(mission_type, ())

@@ -72,3 +72,19 @@ def test_not_toml(tmp_path):
 def test_camera_horizon(tmp_path):
     message = _error(tmp_path, '[patrol]\narea = "a.geojson"\n[camera]\ngimbal_pitch_deg = -5\n')
     assert "[camera]: gimbal_pitch_deg -5 lets the image top see the horizon" in message
+
+
+def test_the_fence_store_planned_for(tmp_path):
+    """The named autopilot's store; none named: one both fit; `[fence] max_items`: the pilot's."""
+    from geofence.capacity import ANY_AUTOPILOT, CAPACITY, Autopilot
+
+    base = '[patrol]\narea = "a.geojson"\n'
+    assert load_spec(_spec(tmp_path, base)).fence_capacity == ANY_AUTOPILOT
+    named = load_spec(_spec(tmp_path, base + 'autopilot = "px4"\n'))
+    assert named.fence_capacity == CAPACITY[Autopilot.PX4]
+    small = load_spec(
+        _spec(tmp_path, base + 'autopilot = "ardupilot"\n[fence]\nmax_items = 38\n')
+    ).fence_capacity
+    assert (small.max_items, small.storage_bytes) == (38, 304)  # a Copter on an 8 KB board
+    message = _error(tmp_path, base + "[fence]\nmax_items = 2\n")
+    assert "[fence] max_items: 2 is out of range; use 3 to 65535" in message

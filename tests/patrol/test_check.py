@@ -1,5 +1,6 @@
 """`patrol check` (preflight) against the simulator over real UDP, PX4 and ArduPilot flavours."""
 
+import json
 import math
 import re
 import socket
@@ -12,7 +13,7 @@ import pytest
 from asyncclick.testing import CliRunner
 
 from geofence.frames import GeoPoint
-from missions import plan_file, plan_text
+from missions import plan_document, plan_file, plan_text
 from patrol.cli import cli, exit_code_of
 from patrol.ending import Exit
 from patrol.errors import PreflightError, ReadbackMismatchError, TransferError
@@ -266,3 +267,79 @@ async def test_a_vehicle_found_armed_or_flying_is_told_so_and_left_alone(flying)
     assert ("the vehicle is already armed on the ground" in text) is not flying
     assert all(not items for items in ap.store.items.values())
     assert ap.armed
+
+
+def _dense_fence_plan(tmp_path, vertices: int = 1_075):
+    """The hot-spot round as a .plan whose inclusion has `vertices` vertices: a fence drawn
+    elsewhere, too big for either autopilot."""
+    document = plan_document(plan_file(EXAMPLES / "hotspots.toml").missions[0])
+    outline = document["geoFence"]["polygons"][0]["polygon"]
+    per_edge = -(-vertices // len(outline))
+    dense = [
+        [a[0] + (b[0] - a[0]) * k / per_edge, a[1] + (b[1] - a[1]) * k / per_edge]
+        for a, b in zip(outline, outline[1:] + outline[:1], strict=True)
+        for k in range(per_edge)
+    ][:vertices]
+    document["geoFence"]["polygons"][0]["polygon"] = dense
+    path = tmp_path / "dense.plan"
+    path.write_text(json.dumps(document))
+    return path
+
+
+async def _check_source(scenario: Scenario, source):
+    ports = make_ports()
+    sim = Simulation(scenario, ports)
+    url = f"udpin://127.0.0.1:{ports.api_remote_base}"
+    async with anyio.create_task_group() as tg:
+        await tg.start(sim.serve)
+        result = await CliRunner().invoke(cli, ["check", str(source), "--vehicle", url])
+        tg.cancel_scope.cancel()
+    return result, sim
+
+
+@pytest.mark.parametrize(
+    ("firmware", "store"),
+    [
+        (Firmware.PX4, "PX4 holds 64 fence items"),
+        (Firmware.ARDUPILOT, "it said: Only 70 items are supported); ArduPilot holds 70 fence"),
+    ],
+)
+async def test_a_fence_the_vehicle_cannot_hold_is_one_line_with_the_counts(
+    tmp_path, firmware, store
+):
+    """MAV_MISSION_NO_SPACE, as the real autopilots answer a MISSION_COUNT beyond their store."""
+    source = _dense_fence_plan(tmp_path)
+    result, sim = await _check_source(Scenario(speedup=10.0, autopilot=firmware), source)
+    assert isinstance(result.exception, TransferError)
+    message = str(result.exception)
+    assert message.startswith("fence upload failed: the vehicle cannot hold 1,0")
+    assert "fence items (MAV_MISSION_NO_SPACE" in message
+    assert store in message
+    assert "\n" not in message
+    (line,) = [x for x in result.output.splitlines() if "FAIL" in x]
+    assert "[patrol] autopilot" in line  # said as text, not taken for markup
+    assert not sim.vehicles[0].ap.store.items[MissionType.FENCE]
+    assert not sim.vehicles[0].ap.armed
+
+
+async def test_a_transfer_error_is_one_line_without_object_reprs(tmp_path, monkeypatch):
+    """MAVSDK's MissionRawError prints the call's arguments: for a 1,075-vertex fence, 85,000
+    characters of `MissionItem object at 0x...`. None of it reaches the pilot, who reads the
+    counts instead (1,081 items: the outline's 1,075, the river's 5, the helipad circle)."""
+    from mavsdk.plugins.mission_raw import MissionRaw, MissionRawError, MissionRawResult
+
+    def refuse(self, items, callback, user_data=None):
+        raise MissionRawError(MissionRawResult.TOO_MANY_MISSION_ITEMS, "upload_geofence()", items)
+
+    monkeypatch.setattr(MissionRaw, "upload_geofence_async", refuse)
+    source = _dense_fence_plan(tmp_path)
+    result, sim = await _check_source(Scenario(speedup=10.0), source)
+    assert isinstance(result.exception, TransferError)
+    message = str(result.exception)
+    assert message.startswith("fence upload failed: the vehicle cannot hold 1,081 fence items")
+    for text in (message, result.output):
+        assert "object at 0x" not in text
+        assert "MissionItem" not in text
+    (line,) = [x for x in result.output.splitlines() if "FAIL" in x]
+    assert len(line) < 400
+    assert not sim.vehicles[0].ap.armed

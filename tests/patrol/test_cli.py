@@ -8,6 +8,14 @@ import pytest
 from asyncclick.testing import CliRunner
 
 from patrol.cli import cli, main
+from tests.geometries import (
+    collection,
+    home_feature,
+    polygon_feature,
+    real_like_outline,
+    write_area,
+    write_spec,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -61,6 +69,28 @@ async def test_plan_json_has_the_figures(examples):
         assert key in figures
     assert figures["sorties"] == 1
     assert figures["min_clearance_m"] >= 10.0
+
+
+async def test_an_outline_of_over_a_thousand_vertices_plans_with_a_warning(tmp_path):
+    """A park outline of 1,200 vertices: the fence is simplified to fit both autopilots (the spec
+    names none), the pilot is told what it cost, and the plan keeps the margin."""
+    outline = real_like_outline(11, 1_200, radius_m=350.0)
+    area = write_area(tmp_path, collection(polygon_feature(outline), home_feature()))
+    spec = write_spec(tmp_path, area, extra="[vehicle]\nbattery_wh = 2000.0\n")
+    result = await _run(["plan", str(spec)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert (
+        "warning: fence simplified from 1,200 to 64 items to fit PX4's 64 and ArduPilot's 70 "
+        "(560 bytes) (no [patrol] autopilot is named, so both); the patrolled area shrinks by"
+    ) in text
+    assert "64 items, simplified from 1,200" in text
+    figures = json.loads((await _run(["plan", str(spec), "--json"])).output)
+    assert (figures["fence_items_drawn"], figures["fence_items"]) == (1_200, 64)
+    assert min(figures["min_clearance_local_m"], figures["min_clearance_latlon_m"]) >= 10.0
+    (warning,) = [w for w in figures["warnings"] if w.startswith("fence simplified")]
+    lost_pct = float(warning.rsplit("by ", 1)[1].split(" %")[0])
+    assert 0 < lost_pct < 5
 
 
 async def test_plan_checks_a_plan_file(tmp_path, examples):

@@ -102,7 +102,7 @@ def _run(ticks, setup=SETUP):
 def test_a_pilot_hold_does_not_switch_the_fence_monitor_off():
     hold = [(_telemetry(0, 0), (PilotCommand.HOLD,), False)]
     held = [(_telemetry(0, 0, mode=FlightMode.HOLD), (), False)] * 10
-    out = [(_telemetry(195.0, 0, mode=FlightMode.HOLD), (), False)]  # 5 m from the fence
+    out = [(_telemetry(195.5, 0, mode=FlightMode.HOLD), (), False)]  # 4.5 m from the fence
     steps = _run(hold + held + out)
     assert steps[0].sends[0].command is Command.HOLD
     assert steps[-1].state.goal.command is Command.RETURN
@@ -124,7 +124,7 @@ def test_precedence_land_over_return_over_hold_over_continue():
 
 
 def test_the_pilot_cannot_cancel_a_monitor_return():
-    out = [(_telemetry(195.0, 0), (), False)]
+    out = [(_telemetry(195.5, 0), (), False)]
     returning = [(_telemetry(150.0, 0, mode=FlightMode.RETURN), (), False)] * 3
     resume = [(_telemetry(150.0, 0, mode=FlightMode.RETURN), (PilotCommand.RESUME,), False)]
     steps = _run(out + returning + resume + returning)
@@ -146,7 +146,7 @@ def test_the_pilot_can_take_back_his_own_return():
 
 
 def test_an_ignored_return_is_sent_again_then_escalated_to_landing():
-    tel = _telemetry(195.0, 0)  # the vehicle never leaves mission mode
+    tel = _telemetry(195.5, 0)  # the vehicle never leaves mission mode
     steps = _run([(tel, (), False)] * int((RESEND_S * 4) / TICK_S + 5))
     sent = [s.command for st_ in steps for s in st_.sends]
     assert sent[:4] == [Command.RETURN] * 3 + [Command.LAND]
