@@ -58,12 +58,23 @@ SECTORS = 16
 
 class NoPathError(PlanningError):
     """No path inside the free space joins `start` and `goal` (east/north metres); `reason`
-    says why in words."""
+    says why in words, and `neck_at` / `neck_width_m` locate the neck that splits the free
+    space when one was found."""
 
-    def __init__(self, start: Point2, goal: Point2, reason: str) -> None:
+    def __init__(
+        self,
+        start: Point2,
+        goal: Point2,
+        reason: str,
+        *,
+        neck_at: Point2 | None = None,
+        neck_width_m: float | None = None,
+    ) -> None:
         self.start = start
         self.goal = goal
         self.reason = reason
+        self.neck_at = neck_at
+        self.neck_width_m = neck_width_m
         super().__init__(
             f"no path inside the free space from ({start[0]:.0f}, {start[1]:.0f}) to "
             f"({goal[0]:.0f}, {goal[1]:.0f}) m east/north of home: {reason}"
@@ -73,13 +84,20 @@ class NoPathError(PlanningError):
 class Router:
     """Shortest transit paths inside one free-space geometry (build once, query many times).
 
-    `allowed` (the fence before the margin), when given, lets a refusal name the neck that
-    splits the free space.
+    `allowed` (the fence before the margin) and `margin_m`, when given, let a refusal name the
+    neck that splits the free space.
     """
 
-    def __init__(self, free: BaseGeometry, *, allowed: BaseGeometry | None = None) -> None:
+    def __init__(
+        self,
+        free: BaseGeometry,
+        *,
+        allowed: BaseGeometry | None = None,
+        margin_m: float | None = None,
+    ) -> None:
         self.free = free
         self.allowed = allowed
+        self.margin_m = margin_m
         shapely.prepare(free)
         self._slack = free.buffer(LEG_TOLERANCE_M, quad_segs=2)
         shapely.prepare(self._slack)
@@ -109,7 +127,7 @@ class Router:
             return [a2, b2]
         part_a, part_b = self._part_of(a2), self._part_of(b2)
         if part_a != part_b:
-            raise NoPathError(a, b, self._split_reason(part_a, part_b))
+            raise self._split(a, b, part_a, part_b)
         path = self._graph_path(a2, b2, part_a) or self._mesh(part_a).path(a2, b2)
         if path is None:  # not expected: both ends lie in one connected part
             raise NoPathError(a, b, "the triangulation of their common part found no way")
@@ -134,31 +152,50 @@ class Router:
         """Index of the connected part of the free space nearest to (holding) p."""
         return int(np.argmin(shapely.distance(self._parts, shapely.points(p))))
 
-    def _split_reason(self, part_a: int, part_b: int) -> str:
-        """Why two parts are apart: where each lies, and the neck between them if one shows."""
+    def _split(self, a: Point2, b: Point2, part_a: int, part_b: int) -> NoPathError:
+        """Why two parts are apart: where the cut-off one lies, and the neck between them when
+        the fence shows one (their nearest points joined inside the fence)."""
         pa, pb = self.parts[part_a], self.parts[part_b]
-        cut, home = (pb, pa) if pb.area <= pa.area else (pa, pb)
-        which = "end" if cut is pb else "start"
+        cut, other = (pb, pa) if pb.area <= pa.area else (pa, pb)
         at = cut.representative_point()
         reason = (
-            f"the {which} lies in a part of the free space ({cut.area:,.0f} m2, around "
-            f"({at.x:.0f}, {at.y:.0f})) cut off from the other end's part ({home.area:,.0f} m2)"
+            f"the {'end' if cut is pb else 'start'} lies in a part of the free space "
+            f"({cut.area:,.0f} m2, around ({at.x:.0f}, {at.y:.0f})) cut off from the other "
+            f"end's part ({other.area:,.0f} m2)"
         )
-        gap = shapely.shortest_line(home, cut)
-        width_m = math.nan
-        if self.allowed is not None and self.allowed.covers(gap):
-            mid = gap.interpolate(0.5, normalized=True)
-            width_m = 2 * float(self.allowed.boundary.distance(mid))
-            return (
-                f"{reason}: the way between them leads through a neck {width_m:.1f} m wide "
-                f"near ({mid.x:.0f}, {mid.y:.0f}), narrower than twice the margin"
+        neck = self._neck(cut, other)
+        if neck is not None:
+            (x, y), width_m = neck
+            reason += (
+                f": the way between them leads through a neck at most {width_m:.1f} m wide "
+                f"near ({x:.0f}, {y:.0f}), narrower than twice the margin"
             )
+            return NoPathError(a, b, reason, neck_at=(x, y), neck_width_m=width_m)
+        gap = shapely.shortest_line(other, cut)
         (x1, y1), (x2, y2) = shapely.get_coordinates(gap).tolist()
-        return (
-            f"{reason}; their nearest points, ({x1:.0f}, {y1:.0f}) and ({x2:.0f}, {y2:.0f}), "
-            f"are {gap.length:.1f} m apart"
+        reason += (
+            f"; their nearest points, ({x1:.0f}, {y1:.0f}) and ({x2:.0f}, {y2:.0f}), are "
+            f"{gap.length:.1f} m apart"
             + ("" if self.allowed is None else " across an exclusion or outside the fence")
         )
+        return NoPathError(a, b, reason)
+
+    def _neck(self, cut: Polygon, other: Polygon) -> tuple[Point2, float] | None:
+        """A place of the fence narrower than twice the margin that touches both parts (what
+        the margin took away beyond rounding its corners), and its greatest width."""
+        if self.allowed is None or self.margin_m is None or self.margin_m <= 0:
+            return None
+        reach_m = self.margin_m * 1.01 + 0.01
+        lost = self.allowed.difference(self.free.buffer(reach_m, quad_segs=8))
+        touch_m = 0.02 * self.margin_m + 0.05
+        for piece in sorted(polygons_of(lost), key=lambda p: -p.area):
+            if piece.distance(cut) <= reach_m + touch_m and piece.distance(other) <= (
+                reach_m + touch_m
+            ):
+                circle = shapely.maximum_inscribed_circle(piece, 0.01)
+                x, y = shapely.get_coordinates(circle)[0]
+                return (float(x), float(y)), 2 * float(circle.length)
+        return None
 
     def _graph_path(self, a: Point2, b: Point2, part: int) -> list[Point2] | None:
         """The sparse visibility graph's path, or None when it finds none in the nearer
