@@ -48,9 +48,9 @@ LEG_TOLERANCE_M = 0.001
 #: Ends at most this far outside the free space are moved onto it; further out is an error.
 SNAP_M = 1.0
 #: Margin arcs are thinned to corners that keep the boundary within this (graph nodes only).
-NODE_SIMPLIFY_M = 0.25
+NODE_SIMPLIFY_M = 1.0
 #: Graph corners sit this far off the boundary (when that stays inside), clearing thinned arcs.
-NODE_NUDGE_M = 0.3
+NODE_NUDGE_M = 1.0
 #: How many nearest corners each corner links to in the search, and in how many directions.
 NEIGHBOURS = 8
 SECTORS = 16
