@@ -164,7 +164,7 @@ def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
         )
     entry = _entry(free_all, (0.0, 0.0), warnings, spec.margin_m)
     free = _reachable(free_all, entry, warnings)
-    router = Router(free)
+    router = Router(free, allowed=local.allowed, margin_m=spec.margin_m)
     footprint = spec.camera.footprint(spec.alt_rel_m)
     lanes: Lanes | None = None
     coverage: float | None = None

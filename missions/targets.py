@@ -21,6 +21,9 @@ from missions.routing import Router
 from missions.sorties import Sortie
 from missions.spec import PatrolSpec
 
+#: Rally points added at the router's corners sit this far inside the free space.
+RALLY_CORNER_INSET_M = 2.0
+
 
 def rally_outside(local: LocalFence, lat_deg: float, lon_deg: float) -> str | None:
     """How a rally point lies outside the fence, for one line; None when it is inside."""
@@ -66,7 +69,7 @@ def return_targets(
     added = add_rally_points(
         local,
         router.free,
-        router.nodes,
+        router.inner_corners(RALLY_CORNER_INSET_M),
         routes,
         fixed,
         margin_m=spec.margin_m,

@@ -121,7 +121,7 @@ def _way_back(mission: Mission, left_at: LatLon, alt_rel_m: float) -> tuple[MavI
     fence = mission.fence.in_frame(frame)
     goal = frame.geodetic2enu(left_at.lat_deg, left_at.lon_deg)
     free = fence.free_space(max(mission.fence.margin_m - 1.0, 0.0))
-    router = Router(free)
+    router = Router(free, allowed=fence.allowed, margin_m=max(mission.fence.margin_m - 1.0, 0.0))
     if not router.is_clear(goal, goal):
         return ()  # it left beyond the margin (a monitor's return): fly the item afresh
     try:

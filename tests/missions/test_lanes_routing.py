@@ -14,7 +14,7 @@ from missions.ordering import (
     order_points,
     order_segments,
 )
-from missions.routing import NODE_INSET_M, Router
+from missions.routing import NODE_NUDGE_M, Router
 
 
 def test_lanes_across_a_rectangle():
@@ -47,7 +47,7 @@ def test_router_goes_round_a_square_obstacle():
     path = router.route((10.0, 50.0), (90.0, 50.0))
     length = sum(math.dist(a, b) for a, b in itertools.pairwise(path))
     shortest = 2 * math.hypot(30, 30) + 20  # round two corners of the obstacle
-    assert shortest <= length <= shortest + 2 * NODE_INSET_M  # corners taken 2 m inside
+    assert shortest <= length <= shortest + 2 * NODE_NUDGE_M  # corners nudged off the boundary
     assert free.covers(LineString(path))
 
 
