@@ -1,0 +1,49 @@
+"""`python -m patrol plan SPEC` over area files a pilot draws: each refusal is one line on
+stderr naming the file and what to mend, exit code 2, no traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.geometries import collection, home_feature, polygon_feature, square, write_spec
+from tests.missions import qgc_fixtures as q
+
+
+def patrol_plan(spec: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "patrol", "plan", str(spec)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def refusal(tmp_path: Path, doc: dict[str, Any] | str, name: str = "area.geojson") -> str:
+    """The one line `patrol plan` gives for a spec over this area file."""
+    area = tmp_path / name
+    area.write_text(doc if isinstance(doc, str) else json.dumps(doc))
+    done = patrol_plan(write_spec(tmp_path, area))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert str(area.resolve()) in lines[0] or area.name in lines[0]
+    return lines[0]
+
+
+def test_crs_with_null_properties(tmp_path: Path) -> None:
+    doc = collection(polygon_feature(square(300)), home_feature())
+    doc["crs"] = {"properties": None}
+    assert "'crs' must be a named coordinate reference system" in refusal(tmp_path, doc)
+
+
+def test_plan_area_with_null_polygons(tmp_path: Path) -> None:
+    doc = q.plan([q.takeoff(), q.rtl()])
+    doc["geoFence"]["polygons"] = None
+    line = refusal(tmp_path, doc, "area.plan")
+    assert "geoFence: 'polygons' must be a list, got null" in line
