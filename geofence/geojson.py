@@ -16,13 +16,13 @@ from geofence.areas import (
     AreaPolygon,
     Role,
     Shape,
-    build_ring,
     check_position,
     parse_role,
 )
 from geofence.errors import AreaError
 from geofence.frames import GeoPoint, LatLon
 from geofence.jsonfields import describe, is_number, loads, number
+from geofence.rings import build_ring, check_hole_inside
 
 _ORDER = "GeoJSON positions are [longitude, latitude]"
 _WGS84_CRS = {
@@ -184,9 +184,12 @@ class _Builder:
                     feature=ring_label,
                 )
                 if k == 0:
+                    shell = ring
                     target = self.zones if role is Role.ZONE else self.exclusions
                     target.append(AreaPolygon(name, role, ring))
-                elif role is Role.ZONE:
+                    continue
+                check_hole_inside(shell, ring, path=self.source, feature=ring_label)
+                if role is Role.ZONE:
                     self.exclusions.append(AreaPolygon(f"{name} hole {k}", Role.EXCLUSION, ring))
 
     def _add_point(self, name: str, label: str, props: dict[str, Any], raw: Any) -> None:

@@ -47,3 +47,35 @@ def test_plan_area_with_null_polygons(tmp_path: Path) -> None:
     doc["geoFence"]["polygons"] = None
     line = refusal(tmp_path, doc, "area.plan")
     assert "geoFence: 'polygons' must be a list, got null" in line
+
+
+def _drawn(ring: list[list[float]]) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "properties": {"name": "Drawn"},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+
+
+def test_bow_tie(tmp_path: Path) -> None:
+    ring = [[104.0, 16.0], [104.01, 16.01], [104.01, 16.0], [104.0, 16.01], [104.0, 16.0]]
+    line = refusal(tmp_path, collection(_drawn(ring), home_feature()))
+    assert "feature 1 (Drawn): polygon is self-intersecting: its edges cross each other" in line
+
+
+def test_ring_round_the_pole(tmp_path: Path) -> None:
+    ring = [[0.0, 85.0], [120.0, 85.0], [-120.0, 85.0], [0.0, 85.0]]
+    assert "goes round the north pole" in refusal(tmp_path, collection(_drawn(ring)))
+
+
+def test_zone_across_the_antimeridian(tmp_path: Path) -> None:
+    ring = [[179.99, -16.8], [-179.99, -16.8], [-179.99, -16.79], [179.99, -16.79], [179.99, -16.8]]
+    line = refusal(tmp_path, collection(_drawn(ring)))
+    assert "crosses the 180° meridian (antimeridian)" in line
+    assert "patrol does not plan across it" in line
+
+
+def test_hole_outside_its_shell(tmp_path: Path) -> None:
+    zone = polygon_feature(square(300), holes=[square(30, 400, 400)])
+    line = refusal(tmp_path, collection(zone, home_feature()))
+    assert "feature 1 (Zone A) hole 1: lies wholly outside its polygon" in line
