@@ -83,6 +83,7 @@ class Area:
     hotspots: tuple[AreaPoint, ...] = ()
     rally: tuple[AreaPoint, ...] = ()
     breach_return: RallyPoint | None = None
+    notes: tuple[str, ...] = ()  # what was read past (a KML line or a pin), one line each
 
     def zone_names(self) -> tuple[str, ...]:
         """Zone names in file order, each once."""

@@ -137,7 +137,7 @@ def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
     local = fence.in_frame(frame)
     _check_zones_not_excluded(area, zones, frame)
     check_home_inside(local, home)
-    warnings: list[str] = []
+    warnings: list[str] = list(area.notes)
     free_all = local.free_space()
     if free_all.is_empty:
         names = ", ".join(repr(z.name) for z in zones)

@@ -79,3 +79,19 @@ def test_hole_outside_its_shell(tmp_path: Path) -> None:
     zone = polygon_feature(square(300), holes=[square(30, 400, 400)])
     line = refusal(tmp_path, collection(zone, home_feature()))
     assert "feature 1 (Zone A) hole 1: lies wholly outside its polygon" in line
+
+
+def test_kml_lines_are_noted_and_the_plan_goes_on(tmp_path: Path) -> None:
+    from tests.geofence.test_kml_skips import ROAD, STATION, ZONE, write_kml
+
+    spec = write_spec(tmp_path, write_kml(tmp_path, ZONE, ROAD, STATION))
+    done = patrol_plan(spec)
+    assert done.returncode == 0, done.stderr
+    assert "Placemark 2 (Road): a LineString, not an area: skipped" in done.stdout
+
+
+def test_kml_of_lines_only(tmp_path: Path) -> None:
+    from tests.geofence.test_kml_skips import ROAD
+
+    kml = f'<kml xmlns="http://www.opengis.net/kml/2.2"><Document>{ROAD}</Document></kml>'
+    assert "no Polygon or Point placemark found" in refusal(tmp_path, kml, "area.kml")
