@@ -1,30 +1,25 @@
 """Areas as a pilot draws them: zones to patrol, no-fly exclusions, home, hot-spots and rally
 points.
 
-Loaders (GeoJSON, KML, QGC .plan) all end in `build_polygon`/`build_point`, so every file format
-gets
-the same checks and the same one-line messages: a coordinate out of range (and whether it looks
-swapped), fewer than three distinct vertices, zero area, self-intersection and where it is.
+Loaders (GeoJSON, KML, QGC .plan) all end in `check_position` and `build_ring` (in `rings`), so
+every file format gets the same checks and the same one-line messages: a coordinate out of range
+(and whether it looks swapped), and each ring's own checks.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 import shapely
 from shapely.geometry import Polygon
-from shapely.validation import explain_validity
 
 from geofence.errors import AreaError
 from geofence.fence import RallyPoint
 from geofence.frames import GeoPoint, LatLon, ground_distance_m
-from geofence.words import plural
-
-Ring = tuple[LatLon, ...]
+from geofence.rings import Ring
 
 #: Features further than this from the first zone are taken as a coordinate mix-up.
 MAX_AREA_SPAN_M = 200_000.0
@@ -88,6 +83,7 @@ class Area:
     hotspots: tuple[AreaPoint, ...] = ()
     rally: tuple[AreaPoint, ...] = ()
     breach_return: RallyPoint | None = None
+    notes: tuple[str, ...] = ()  # what was read past (a KML line or a pin), one line each
 
     def zone_names(self) -> tuple[str, ...]:
         """Zone names in file order, each once."""
@@ -133,46 +129,6 @@ def check_position(lon: float, lat: float, *, path: str, feature: str, order: st
             feature=feature,
         )
     return LatLon(lat, lon)
-
-
-def build_ring(coords: Sequence[LatLon], *, path: str, feature: str) -> Ring:
-    """A closed ring's distinct vertices, checked for count, area and self-intersection."""
-    ring: list[LatLon] = []
-    for point in coords:
-        if not ring or point != ring[-1]:
-            ring.append(point)
-    if len(ring) > 1 and ring[0] == ring[-1]:
-        ring.pop()
-    if len(set(ring)) < 3:
-        raise AreaError(
-            f"polygon has {plural(len(set(ring)), 'distinct vertex', 'distinct vertices')}; "
-            "a polygon needs at least 3",
-            path=path,
-            feature=feature,
-        )
-    polygon = Polygon([(p.lon_deg, p.lat_deg) for p in ring])
-    if polygon.area == 0.0:
-        raise AreaError(
-            "polygon has zero area (its vertices lie on one line); draw it with some width",
-            path=path,
-            feature=feature,
-        )
-    if not polygon.is_valid:
-        raise AreaError(_describe_invalid(polygon), path=path, feature=feature)
-    return tuple(ring)
-
-
-def _describe_invalid(polygon: Polygon) -> str:
-    reason = explain_validity(polygon)
-    match = re.search(r"\[\s*([-\d.eE+]+)\s+([-\d.eE+]+)\s*\]", reason)
-    where = ""
-    if match:
-        lon, lat = float(match.group(1)), float(match.group(2))
-        where = f" near {lat:.6f}, {lon:.6f} (lat, lon)"
-    if reason.lower().startswith("self-intersection") or "ring self" in reason.lower():
-        return f"polygon edges cross each other{where}; reorder its vertices so no edges cross"
-    kind = reason.split("[")[0].strip()
-    return f"polygon is not valid ({kind}){where}; fix its outline in a GIS editor"
 
 
 def check_span(area: Area) -> None:

@@ -24,6 +24,8 @@ from geofence.frames import LatLon, LocalFrame
 SLIVER_M = 0.5
 #: Exclusions further than this from every selected zone are left out of the fence.
 EXCLUSION_REACH_M = 2_000.0
+#: Closer than this (metres), a gap's fill touches a block.
+_TOUCH_M = 1e-6
 
 
 def shape_in_frame(shape: Shape, frame: LocalFrame) -> Polygon:
@@ -71,17 +73,18 @@ def fence_from_area(
     local_zones = [shape_in_frame(z, frame) for z in zones]
     alone = _lone_circles(zones, local_zones)
     rest = [shape for zone, shape in zip(zones, local_zones, strict=True) if zone not in alone]
-    dissolved = shapely.union_all(rest).buffer(SLIVER_M, join_style="mitre")
-    dissolved = dissolved.buffer(-SLIVER_M, join_style="mitre")
+    dissolved = dissolve(rest)
     polygons: list[FencePolygon] = []
     reach = shapely.union_all(local_zones).buffer(EXCLUSION_REACH_M)
     exclusions: list[Shape] = [
         s for s in area.exclusions if shape_in_frame(s, frame).intersects(reach)
     ]
     for part in polygons_of(dissolved):
-        polygons.append(_fence_polygon(part.exterior.coords, frame, inclusion=True))
+        outline = _ring(part.exterior.coords, frame)
+        polygons.append(FencePolygon.clockwise(outline, inclusion=True))
         for k, hole in enumerate(part.interiors):
-            exclusions.append(AreaPolygon(f"gap {k}", Role.EXCLUSION, _ring(hole.coords, frame)))
+            gap = _ring(hole.coords, frame)
+            exclusions.append(AreaPolygon(f"gap {k}", Role.EXCLUSION, gap))
     circles = [FenceCircle(c.center, c.radius_m, inclusion=True) for c in alone]
     for shape in exclusions:
         if isinstance(shape, AreaCircle):
@@ -109,14 +112,33 @@ def _lone_circles(zones: Sequence[Shape], local: Sequence[Polygon]) -> list[Area
     return out
 
 
+def dissolve(shapes: Sequence[Polygon]) -> BaseGeometry:
+    """The zones' union with the gaps between hand-drawn blocks closed, and nothing else moved.
+
+    Closing (a buffer out and back in) would also bevel sharp corners: a sharp corner loses its
+    vertex, a sharp notch gains a wedge beyond the drawn line. So only what closing fills between
+    two blocks (a gap or a slit under `SLIVER_M` wide, touching both) and holes narrower than twice
+    it are taken from it; a zone's own outline stays exactly as drawn.
+    """
+    union = shapely.union_all(shapes)
+    kept = [_without_slivers(part) for part in polygons_of(union)]
+    if len(shapes) < 2:
+        return shapely.union_all(kept)
+    closed = union.buffer(SLIVER_M, join_style="mitre").buffer(-SLIVER_M, join_style="mitre")
+    fill = polygons_of(closed.difference(union))
+    bridges = [f for f in fill if sum(f.distance(s) < _TOUCH_M for s in shapes) >= 2]
+    return shapely.union_all(kept + bridges)
+
+
+def _without_slivers(part: Polygon) -> Polygon:
+    """The part with its holes narrower than 2 x `SLIVER_M` (slivers between blocks) filled."""
+    holes = [h for h in part.interiors if not Polygon(h).buffer(-SLIVER_M).is_empty]
+    return Polygon(part.exterior, holes)
+
+
 def _ring(coords: Iterable[tuple[float, ...]], frame: LocalFrame) -> tuple[LatLon, ...]:
-    """A closed shapely ring's coordinates (closing point dropped) as WGS84 vertices."""
+    """A closed shapely ring's coordinates (closing point dropped) as WGS84 vertices; a drawn
+    vertex comes back within 1e-12 degrees (the frames round-trip), far inside MAVLink's 1e-7."""
     xy = np.asarray(list(coords), dtype=float)[:-1, :2]
     latlon = frame.enu2geodetic_many(xy[:, 0], xy[:, 1])
     return tuple(LatLon(float(lat), float(lon)) for lat, lon in latlon)
-
-
-def _fence_polygon(
-    coords: Iterable[tuple[float, ...]], frame: LocalFrame, *, inclusion: bool
-) -> FencePolygon:
-    return FencePolygon.clockwise(_ring(coords, frame), inclusion)

@@ -16,13 +16,13 @@ from geofence.areas import (
     AreaPolygon,
     Role,
     Shape,
-    build_ring,
     check_position,
     parse_role,
 )
 from geofence.errors import AreaError
 from geofence.frames import GeoPoint, LatLon
 from geofence.jsonfields import describe, is_number, loads, number
+from geofence.rings import build_ring, check_hole_inside
 
 _ORDER = "GeoJSON positions are [longitude, latitude]"
 _WGS84_CRS = {
@@ -67,11 +67,28 @@ def area_from_geojson(doc: Any, source: str) -> Area:
     return builder.area()
 
 
+_CRS_SHAPE = '{"type": "name", "properties": {"name": "EPSG:4326"}}'
+
+
 def _check_crs(doc: dict[str, Any], source: str) -> None:
-    crs = doc.get("crs")
-    if crs is None:
+    """An old-style (2008) named `crs` must name WGS84; RFC 7946 GeoJSON has none (always WGS84)."""
+    if "crs" not in doc or doc["crs"] is None:
         return
-    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+    crs = doc["crs"]
+    props = crs.get("properties") if isinstance(crs, dict) else None
+    name = props.get("name") if isinstance(props, dict) else None
+    if not isinstance(name, str):
+        if not isinstance(crs, dict):
+            got = describe(crs)
+        elif not isinstance(props, dict):
+            got = f"'properties' {describe(props)}"
+        else:
+            got = f"'name' {describe(name)}"
+        raise AreaError(
+            f"'crs' must be a named coordinate reference system like {_CRS_SHAPE}, got {got}; "
+            "remove 'crs' (GeoJSON is WGS84 without it) or re-export in EPSG:4326",
+            path=source,
+        )
     if name not in _WGS84_CRS:
         raise AreaError(
             f"coordinate reference system {name!r} is not WGS84; re-export in EPSG:4326",
@@ -101,8 +118,15 @@ class _Builder:
                 path=self.source,
                 feature=f"feature {index}",
             )
-        name = str(props.get("name") or f"feature {index}")
-        label = f"feature {index} ({name})" if "name" in props else f"feature {index}"
+        raw_name = props.get("name")
+        if raw_name is not None and not isinstance(raw_name, str):
+            raise AreaError(
+                f"'name' must be a string, got {describe(raw_name)}; write it in quotes",
+                path=self.source,
+                feature=f"feature {index}",
+            )
+        name = raw_name or f"feature {index}"
+        label = f"feature {index} ({name})" if raw_name else f"feature {index}"
         geometry = feature.get("geometry")
         if not isinstance(geometry, dict):
             raise AreaError("has no geometry", path=self.source, feature=label)
@@ -160,9 +184,12 @@ class _Builder:
                     feature=ring_label,
                 )
                 if k == 0:
+                    shell = ring
                     target = self.zones if role is Role.ZONE else self.exclusions
                     target.append(AreaPolygon(name, role, ring))
-                elif role is Role.ZONE:
+                    continue
+                check_hole_inside(shell, ring, path=self.source, feature=ring_label)
+                if role is Role.ZONE:
                     self.exclusions.append(AreaPolygon(f"{name} hole {k}", Role.EXCLUSION, ring))
 
     def _add_point(self, name: str, label: str, props: dict[str, Any], raw: Any) -> None:

@@ -7,6 +7,7 @@ zones. KML coordinates are always WGS84 `longitude,latitude[,altitude]`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -15,6 +16,7 @@ from geofence.errors import AreaError
 from geofence.geojson import area_from_geojson
 
 _ORDER = "KML coordinates are longitude,latitude[,altitude]"
+_NOT_AREAS = ("LineString", "LinearRing", "Track", "MultiTrack", "Model", "GroundOverlay")
 
 
 def load_kml(path: Path) -> Area:
@@ -26,16 +28,24 @@ def load_kml(path: Path) -> Area:
         raise AreaError(f"cannot read file ({exc.__class__.__name__}: {exc})", path=source) from exc
     except ElementTree.ParseError as exc:
         raise AreaError(f"not valid XML: {exc}", path=source) from exc
-    features = []
+    features: list[dict[str, object]] = []
+    notes: list[str] = []
     for index, placemark in enumerate(_all(root, "Placemark"), start=1):
-        features.append(_feature(placemark, index, source))
+        feature = _feature(placemark, index, source)
+        if isinstance(feature, str):
+            notes.append(feature)
+        else:
+            features.append(feature)
     if not features:
+        found = f" ({notes[0]}{', …' if len(notes) > 1 else ''})" if notes else ""
         raise AreaError(
-            "no Placemark found; draw the zones as polygons in Google Earth or a GIS tool",
+            f"no Polygon or Point placemark found{found}; draw the zones as polygons in Google "
+            "Earth or a GIS tool",
             path=source,
         )
     # One set of checks for every format: hand the parsed shapes to the GeoJSON builder.
-    return area_from_geojson({"type": "FeatureCollection", "features": features}, source)
+    area = area_from_geojson({"type": "FeatureCollection", "features": features}, source)
+    return replace(area, notes=tuple(f"{source}: {note}" for note in notes))
 
 
 def _local(tag: str) -> str:
@@ -53,7 +63,9 @@ def _first_text(node: ElementTree.Element, name: str) -> str | None:
     return None
 
 
-def _feature(placemark: ElementTree.Element, index: int, source: str) -> dict[str, object]:
+def _feature(placemark: ElementTree.Element, index: int, source: str) -> dict[str, object] | str:
+    """The placemark as a GeoJSON feature, or a note saying why it was read past: a line, a
+    track or a pin without a role (Google Earth's own kinds) is no part of an area."""
     name = None
     for child in placemark:
         if _local(child.tag) == "name" and child.text:
@@ -65,6 +77,8 @@ def _feature(placemark: ElementTree.Element, index: int, source: str) -> dict[st
         value = _first_text(data, "value") if _local(data.tag) == "Data" else data.text
         if key in ("role", "radius_m", "alt_amsl_m") and value is not None:
             props[key] = _number_or_text(value.strip())
+    if _is_pin(placemark, props):
+        return f"{label}: a point with no 'role' (home, hotspot or rally) in ExtendedData: skipped"
     polygons = _all(placemark, "Polygon")
     if polygons:
         rings = [
@@ -76,10 +90,24 @@ def _feature(placemark: ElementTree.Element, index: int, source: str) -> dict[st
     else:
         points = _all(placemark, "Point")
         if not points:
-            raise AreaError("has neither a Polygon nor a Point", path=source, feature=label)
+            return f"{label}: {_kind(placemark)}, not an area: skipped"
         coords = _coords(points[0], label, source)
         geometry = {"type": "Point", "coordinates": coords[0]}
     return {"type": "Feature", "properties": props, "geometry": geometry}
+
+
+def _is_pin(placemark: ElementTree.Element, props: dict[str, object]) -> bool:
+    """A lone point with neither a role nor a radius: a pin dropped in Google Earth."""
+    has_point = bool(_all(placemark, "Point")) and not _all(placemark, "Polygon")
+    return has_point and "role" not in props and "radius_m" not in props
+
+
+def _kind(placemark: ElementTree.Element) -> str:
+    """What a placemark without a Polygon or Point holds, in KML's words."""
+    for el in placemark.iter():
+        if _local(el.tag) in _NOT_AREAS:
+            return f"a {_local(el.tag)}"
+    return "no geometry"
 
 
 def _number_or_text(value: str) -> object:

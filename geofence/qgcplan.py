@@ -16,7 +16,6 @@ from geofence.areas import (
     AreaPoint,
     AreaPolygon,
     Role,
-    build_ring,
     check_position,
 )
 from geofence.errors import AreaError
@@ -31,6 +30,7 @@ from geofence.fence import (
 )
 from geofence.frames import GeoPoint, LatLon
 from geofence.jsonfields import boolean, describe, integer, is_number, loads, number
+from geofence.rings import build_ring
 
 _ORDER = "QGroundControl .plan positions are [latitude, longitude]"
 PLAN_VERSION = 1

@@ -152,7 +152,7 @@ def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
     fence = fitted.fence
     local = fence.in_frame(frame) if fitted.simplified else drawn_local
     check_home_inside(local, home)
-    warnings: list[str] = []
+    warnings: list[str] = list(area.notes)
     free_all = local.free_space()
     if fitted.simplified:
         warnings.append(_simplified(drawn_local, fitted, spec, free_all))
