@@ -587,7 +587,8 @@ def _exit_for(exc: BaseException) -> NoReturn:
     elif isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):
         click.echo("patrol: interrupted", err=True)
     elif isinstance(exc, OSError):  # a port already taken, a file that vanished mid-run
-        click.echo(f"patrol: error: {exc.strerror or exc}", err=True)
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"patrol: error: {where}{exc.strerror or exc}", err=True)
     else:
         raise exc
     sys.exit(exit_code_of(exc))

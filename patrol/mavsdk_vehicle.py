@@ -142,7 +142,11 @@ def check_url(url: str) -> None:
     if scheme == "serial":
         _check_serial(url, rest)
         return
-    host, _, port = rest.rpartition(":")
+    if rest.startswith("["):
+        _bad_url(url, "MAVSDK takes IPv4 addresses only (127.0.0.1, or 0.0.0.0 for any)")
+    host, colon, port = rest.rpartition(":")
+    if not colon:
+        _bad_url(url, "it gives no port: add one, e.g. :14540")
     if not port.isdigit() or not 0 < int(port) < 65536:
         _bad_url(url, f"{port!r} is not a port (1 to 65535)")
     if not host:
@@ -152,6 +156,12 @@ def check_url(url: str) -> None:
             ipaddress.IPv4Address(host)
         except ValueError:
             _bad_url(url, f"{host!r} is not an IPv4 address")
+    elif scheme == "udpin":
+        _bad_url(
+            url,
+            f"udpin listens on an address of this machine, given as numbers, not {host!r}: "
+            "0.0.0.0 for any, 127.0.0.1 for this machine alone",
+        )
 
 
 def _check_serial(url: str, rest: str) -> None:

@@ -7,15 +7,51 @@ screen are local wall-clock time, in one zone, said once; the flight log keeps U
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from datetime import datetime
+from typing import IO, Any, TextIO, cast
 
 from rich.console import Console
 
 
+class ReaderGone:
+    """Standard output that outlives its reader: when the pipe's reader exits (`| tee` killed
+    by the same Ctrl-C) or the terminal hangs up, writes go to /dev/null instead of raising
+    in the middle of a return; the flight log keeps everything."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError:
+            self._silence()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError:
+            self._silence()
+
+    def _silence(self) -> None:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, self._stream.fileno())
+        finally:
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def make_console() -> Console:
-    """A console that wraps only on a terminal (a pipe gets whole lines)."""
-    console = Console()
+    """A console that wraps only on a terminal (a pipe gets whole lines) and keeps going when
+    its reader is gone."""
+    console = Console(file=cast(IO[str], ReaderGone(sys.stdout)))
     console.soft_wrap = not console.is_terminal
     return console
 

@@ -144,6 +144,9 @@ def test_a_bad_url_exits_2_before_connecting():
         ("udpin://:14540", "it names no address (0.0.0.0 listens on every one)"),
         ("serial:///dev/no-such-radio:57600", "no device /dev/no-such-radio"),
         ("serial:///dev/null:fast", "'fast' is not a baud rate"),
+        ("udpin://0.0.0.0", "it gives no port: add one, e.g. :14540"),
+        ("udpin://[::1]:14540", "MAVSDK takes IPv4 addresses only"),
+        ("udpin://localhost:14540", "udpin listens on an address of this machine, given as"),
     ],
 )
 def test_a_url_that_cannot_work_is_one_line_exit_2(url, said):

@@ -1,7 +1,9 @@
 """`patrol plan` through its runner: outputs, figures, and one-line errors with exit code 2."""
 
 import json
+import os
 import shutil
+import stat
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -211,3 +213,35 @@ def test_ceiling_is_for_a_plan(monkeypatch, capsys, examples, args):
     assert code == 2
     assert "--ceiling" in err
     assert "Traceback" not in err
+
+
+async def test_plan_outputs_get_a_plain_files_mode(examples, tmp_path):
+    spec = str(examples / "hotspots.toml")
+    old = os.umask(0o022)
+    try:
+        written = await _run(["plan", spec, "-o", str(tmp_path / "a.plan")])
+    finally:
+        os.umask(old)
+    assert written.exit_code == 0, written.output
+    assert stat.S_IMODE((tmp_path / "a.plan").stat().st_mode) == 0o644
+
+
+def test_a_directory_given_as_the_output_is_refused(monkeypatch, capsys, examples, tmp_path):
+    spec = str(examples / "hotspots.toml")
+    code, _out, err = _main(monkeypatch, capsys, ["plan", spec, "-o", str(tmp_path)])
+    assert code == 2
+    assert (
+        err
+        == f"patrol: error: {tmp_path}: is a directory; give a file name, e.g. {tmp_path / 'x'}\n"
+    )
+
+
+def test_a_file_that_cannot_be_written_is_named(monkeypatch, capsys, examples, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    target = blocker / "a.plan"  # a folder that is a file
+    args = ["plan", str(examples / "hotspots.toml"), "-o", str(target)]
+    code, _out, err = _main(monkeypatch, capsys, args)
+    assert code == 2
+    assert err.startswith(f"patrol: error: {blocker}")
+    assert err.count("\n") == 1

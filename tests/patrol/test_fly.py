@@ -183,6 +183,33 @@ async def test_a_closed_terminal_sighup_in_flight_commands_return_and_logs_it(tm
     assert "return" in events
 
 
+async def test_ctrl_c_after_the_output_pipe_closed_still_watches_to_the_landing(tmp_path):
+    """`patrol fly … | tee`: the same Ctrl-C ends tee first; the controller's writes then fail,
+    and must not cut its watch short or change its exit code."""
+    ports = make_ports()
+    sim = Simulation(Scenario(speedup=10.0), ports)
+    url = f"udpin://127.0.0.1:{ports.api_remote_base}"
+    args = ["fly", str(SPEC), "--vehicle", url, "--data-dir", str(tmp_path)]
+    async with anyio.create_task_group() as tg:
+        await tg.start(sim.serve)
+        proc = await anyio.open_process(
+            [sys.executable, "-m", "patrol", *args], stderr=subprocess.DEVNULL
+        )
+        ap = sim.vehicles[0].ap
+        for _ in range(6000):
+            if ap.body.up_m > 20:
+                break
+            await anyio.sleep(0.01)
+        assert proc.stdout is not None
+        await proc.stdout.aclose()  # the reader is gone
+        proc.send_signal(signal.SIGINT)
+        assert await proc.wait() == 130
+        assert not ap.armed
+        tg.cancel_scope.cancel()
+    _rows, events = _log(tmp_path)
+    assert "landed" in events
+
+
 async def test_kill_9_leaves_a_readable_log_up_to_its_last_second(tmp_path):
     ports = make_ports()
     sim = Simulation(Scenario(speedup=5.0), ports)
