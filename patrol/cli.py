@@ -581,7 +581,9 @@ def _only(group: BaseExceptionGroup[BaseException]) -> BaseException | None:
 def _exit_for(exc: BaseException) -> NoReturn:
     """Say `exc` in one line and exit with its code; anything unforeseen is raised as it is."""
     if isinstance(exc, PatrolError):  # one line, never a repr, however it was built
-        click.echo(f"patrol: error: {one_line(str(exc), 4 * MOST_CHARACTERS)}", err=True)
+        # an early landing is the safety working, not an error (exit 4)
+        what = "ended early, safely" if isinstance(exc, FlightAbortedError) else "error"
+        click.echo(f"patrol: {what}: {one_line(str(exc), 4 * MOST_CHARACTERS)}", err=True)
     elif isinstance(exc, click.ClickException):
         exc.show()
     elif isinstance(exc, click.exceptions.Abort | KeyboardInterrupt):

@@ -59,7 +59,8 @@ class Dashboard:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
-        lines: list[RenderableType] = [table(list(self.views.values()), width), keys_help(width)]
+        views = [self.views[label] for label in sorted(self.views)]  # vehicle 1 first
+        lines: list[RenderableType] = [table(views, width), keys_help(width)]
         lines.append(Text(f"commands go to {self.selected}", style="dim"))
         if self.station:
             style = "yellow" if "unreachable" in self.station else ""

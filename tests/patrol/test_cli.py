@@ -181,7 +181,7 @@ async def test_one_of_a_kind_is_said_in_the_singular(tmp_path, examples):
     )
     assert written.exit_code == 0, written.output
     result = await _run(["plan", str(plan)])
-    assert "2 polygons, 1 circle " in result.output  # the helipad
+    assert "2 polygons, 1 circle," in result.output  # the helipad
     assert "1 circles" not in result.output
     drawing = svg.read_text()
     assert "1 sortie," in drawing

@@ -1,6 +1,7 @@
 """`--name`: what the pilot calls each vehicle, said before arming, in the log and at the
 station; names a dashboard row cannot carry are refused before any vehicle is touched."""
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -77,7 +78,7 @@ async def test_the_headline_names_what_is_flown_before_arming_and_the_log_keeps_
     headline = f"flying nok on {url}: "
     assert headline in out
     assert "sortie 1 of 1" in out
-    assert "9 items" in out
+    assert re.search(r"sortie 1 of 1, \d+ items", out)
     assert out.index(headline) < out.index("armed")
     assert "nok: armed" in out
     (path,) = tmp_path.glob("*.sqlite")

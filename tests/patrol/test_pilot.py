@@ -1,5 +1,6 @@
 """`patrol fly` on a terminal: the dashboard, the pilot's keys, and the Ctrl-C question."""
 
+import re
 import sqlite3
 
 import anyio
@@ -185,8 +186,9 @@ async def test_at_80x24_messages_scroll_above_a_dashboard_that_stays_whole(tmp_p
         assert len(headings) == 1, "\n".join(screen)
         (top,) = headings
         row, keys, target = screen[top + 1 : top + 4]
-        for figure in ("mission", "/9", "min", "ok"):
+        for figure in ("mission", "min", "ok"):
             assert figure in row, row
+        assert re.search(r" \d+/\d+ ", row), row
         assert "hold" in keys
         assert "return" in keys
         assert target == "commands go to all vehicles"

@@ -68,10 +68,10 @@ def test_other_refusals_quote_the_autopilot():
 def test_the_command_line_says_any_error_in_one_line(monkeypatch, capsys, tmp_path):
     """Whatever an error was built from, `patrol` prints one bounded line, exit 3."""
 
-    def refuse(source):
+    def refuse(source, **_options):
         raise TransferError("fence upload", _mavsdk_text())
 
-    monkeypatch.setattr("patrol.cli.load_plan", refuse)
+    monkeypatch.setattr("patrol.cli.read_plan", refuse)
     monkeypatch.setattr("sys.argv", ["patrol", "plan", str(tmp_path / "x.plan")])
     with pytest.raises(SystemExit) as info:
         main()
