@@ -8,6 +8,7 @@ of `PatrolError` against this drawing). The exit code is `patrol`'s for each bra
     ├── FenceError                 (geofence) a fence inconsistent with the flight asked of it
     ├── SpecError                  (missions) a patrol spec key missing or wrong (path, key)
     ├── PlanningError              (missions) a valid input for which no safe route exists
+    │   └── NoPathError            (missions.routing) no path inside the free space, and why
     ├── ScenarioError              (sim) a scenario file that cannot be used
     ├── SimOptionError             (sim) `patrol sim` options that do not go together
     ├── PortError                  (sim) a port the simulator cannot bind: another one runs

@@ -157,7 +157,7 @@ def test_bad_area_file_names_the_feature(tmp_path, examples, monkeypatch, capsys
     shutil.copy(examples / "patrol.toml", tmp_path / "patrol.toml")
     code, _out, err = _main(monkeypatch, capsys, ["plan", str(tmp_path / "patrol.toml")])
     assert code == 2
-    assert "feature 2 (Si Sumang (part)): polygon edges cross each other near" in err
+    assert "feature 2 (Si Sumang (part)): polygon is self-intersecting: its edges cross" in err
 
 
 def test_missing_file(monkeypatch, capsys, tmp_path):
