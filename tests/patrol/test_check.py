@@ -136,17 +136,21 @@ def test_a_bad_url_exits_2_before_connecting():
     assert "is not a URL patrol can open" in done.stderr
 
 
+#: A port for URLs refused before anything opens them.
+PORT = free_port_block(1)
+
+
 @pytest.mark.parametrize(
     ("url", "said"),
     [
         ("udpin://0.0.0.0:99999", "'99999' is not a port (1 to 65535)"),
-        ("udpin://999.1.1.1:14540", "'999.1.1.1' is not an IPv4 address"),
-        ("udpin://:14540", "it names no address (0.0.0.0 listens on every one)"),
+        (f"udpin://999.1.1.1:{PORT}", "'999.1.1.1' is not an IPv4 address"),
+        (f"udpin://:{PORT}", "it names no address (0.0.0.0 listens on every one)"),
         ("serial:///dev/no-such-radio:57600", "no device /dev/no-such-radio"),
         ("serial:///dev/null:fast", "'fast' is not a baud rate"),
-        ("udpin://0.0.0.0", "it gives no port: add one, e.g. :14540"),
-        ("udpin://[::1]:14540", "MAVSDK takes IPv4 addresses only"),
-        ("udpin://localhost:14540", "udpin listens on an address of this machine, given as"),
+        ("udpin://0.0.0.0", "it gives no port: add one, e.g. :"),
+        (f"udpin://[::1]:{PORT}", "MAVSDK takes IPv4 addresses only"),
+        (f"udpin://localhost:{PORT}", "udpin listens on an address of this machine, given as"),
     ],
 )
 def test_a_url_that_cannot_work_is_one_line_exit_2(url, said):

@@ -18,6 +18,7 @@ from tests.geometries import (
     write_area,
     write_spec,
 )
+from tests.sim.client import free_port_block
 
 pytestmark = pytest.mark.anyio
 
@@ -191,7 +192,8 @@ async def test_one_of_a_kind_is_said_in_the_singular(tmp_path, examples):
 def test_a_sortie_the_patrol_does_not_have_is_one_line_saying_which_it_has(
     monkeypatch, capsys, examples
 ):
-    args = ["fly", str(examples / "hotspots.toml"), "--vehicle", "udpin://127.0.0.1:14540"]
+    url = f"udpin://127.0.0.1:{free_port_block(1)}"  # refused before anything opens it
+    args = ["fly", str(examples / "hotspots.toml"), "--vehicle", url]
     code, _out, err = _main(monkeypatch, capsys, [*args, "--sortie", "2"])
     assert code == 2
     assert err == (

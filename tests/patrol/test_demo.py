@@ -88,7 +88,7 @@ def test_the_printed_logs_command_lists_the_demos_flight(demo):
 
 def test_the_printed_review_command_serves_the_demos_station(demo):
     """Pasted into a shell at the repository's root, it starts the station (here on a free port
-    instead of 8765), and the printed staff token reads the demo's hits from it."""
+    instead of the default), and the printed staff token reads the demo's hits from it."""
     out, text = demo
     command = _printed(text, "serve it with")
     assert command.startswith(".venv/bin/patrol station serve ")

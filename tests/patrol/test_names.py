@@ -15,10 +15,11 @@ from patrol.station.records import vehicle_name
 from sim.scenario import Scenario
 from sim.server import Simulation
 from tests.conftest import EXAMPLES
-from tests.sim.client import make_ports
+from tests.sim.client import free_port_block, make_ports
 
 SPEC = EXAMPLES / "hotspots.toml"
-URL = "udpin://127.0.0.1:14540"
+PORT = free_port_block(2)  # refused before anything opens them
+URL = f"udpin://127.0.0.1:{PORT}"
 
 
 def _patrol(*args: str) -> subprocess.CompletedProcess[str]:
@@ -40,7 +41,7 @@ def _patrol(*args: str) -> subprocess.CompletedProcess[str]:
 def test_names_a_dashboard_cannot_carry_are_refused_before_connecting(names, says):
     urls = ["--vehicle", URL]
     if names == ("nok", "nok"):
-        urls = ["--vehicle", URL, "--vehicle", "udpin://127.0.0.1:14541"]
+        urls = ["--vehicle", URL, "--vehicle", f"udpin://127.0.0.1:{PORT + 1}"]
     args = [arg for name in names for arg in ("--name", name)]
     done = _patrol("fly", str(SPEC), *urls, *args, "--timeout", "0.5")
     assert done.returncode == 2, done.stderr

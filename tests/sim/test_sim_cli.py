@@ -22,6 +22,8 @@ from tests.sim.running import PATROL, PYTHON_M_SIM, READY, SimProcess, free_base
 
 EXAMPLE_SCENARIO = EXAMPLES.parents[2] / "sim" / "examples" / "mukdahan.toml"
 
+GCS = Ports().gcs_remote  # the ground station port of PX4's numbering
+
 
 def _frame(port: int) -> np.ndarray:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/frame.jpg", timeout=10) as reply:
@@ -47,7 +49,7 @@ def test_base_port_moves_every_port_and_camera_colour_is_colour():
         assert _frame(base).ndim == 3
         code, err = sim.stop()
     assert code == 0, err
-    assert moved.api_remote_base - base == 14540 - DEFAULT_BASE_PORT  # PX4's spacing kept
+    assert moved.api_remote_base - base == Ports().api_remote_base - DEFAULT_BASE_PORT  # spacing
     assert moved.gcs_local(0) - base == 18570 - DEFAULT_BASE_PORT
 
 
@@ -121,7 +123,7 @@ def _main(monkeypatch, capsys, args):
         (["--base-port", "1023"], "--base-port 1023: out of range; with 1 vehicle"),
         (["--base-port", "55766"], "so use 1024 to 55765"),
         (["--vehicles", "10", "--base-port", "55765"], "with 10 vehicles"),
-        (["--vehicles", "11"], "vehicle 11 would send to the ground station's port 14550"),
+        (["--vehicles", "11"], f"vehicle 11 would send to the ground station's port {GCS}"),
         (["--base-port", "20000", "--free-ports"], "--base-port and --free-ports both"),
     ],
 )

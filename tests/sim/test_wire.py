@@ -303,7 +303,8 @@ async def test_link_loss_returns_and_is_announced():
     ap.params["COM_DL_LOSS_T"] = 3
     gcs = mavlink.MAVLink(None, srcSystem=255, srcComponent=190)
     beat = gcs.heartbeat_encode(6, 8, 0, 0, 4).pack(gcs)
-    v.proto.receive("gcs", ("127.0.0.1", 14550), beat, wall_s=0.0)
+    gcs_at = ("127.0.0.1", sim.ports.gcs_remote)  # where the ground station speaks from
+    v.proto.receive("gcs", gcs_at, beat, wall_s=0.0)
     ap.arm()
     ap.takeoff(ap.home.alt_amsl_m + 20)
     for k in range(50 * 20):
@@ -320,7 +321,7 @@ async def test_link_loss_returns_and_is_announced():
         if m.get_type() == "STATUSTEXT"
     ]
     assert "Connection to ground station lost" in said
-    v.proto.receive("gcs", ("127.0.0.1", 14550), beat, wall_s=4.5)
+    v.proto.receive("gcs", gcs_at, beat, wall_s=4.5)
     assert ap.failsafes.link is False
 
 
