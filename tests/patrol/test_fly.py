@@ -94,12 +94,16 @@ async def test_a_fly_away_is_caught_by_the_fence_monitor(tmp_path):
     assert worst > 10.0 - 3.0 - 3.0  # return commanded within a few metres past the margin
 
 
-async def _signal_in_flight(sim, signum):
-    ap = sim.vehicles[0].ap
-    for _ in range(3000):
+async def _airborne(ap, polls=6000):
+    """Until the vehicle is 20 m up (or `polls` hundredths of a second have passed)."""
+    for _ in range(polls):
         if ap.body.up_m > 20:
             break
         await anyio.sleep(0.01)
+
+
+async def _signal_in_flight(sim, signum):
+    await _airborne(sim.vehicles[0].ap, polls=3000)
     os.kill(os.getpid(), signum)
 
 
@@ -171,10 +175,7 @@ async def test_a_closed_terminal_sighup_in_flight_commands_return_and_logs_it(tm
             stderr=subprocess.DEVNULL,
         )
         ap = sim.vehicles[0].ap
-        for _ in range(6000):
-            if ap.body.up_m > 20:
-                break
-            await anyio.sleep(0.01)
+        await _airborne(ap)
         proc.send_signal(signal.SIGHUP)
         assert await proc.wait() == 130
         assert ap.mode is FlightMode.RETURN
@@ -196,10 +197,7 @@ async def test_ctrl_c_after_the_output_pipe_closed_still_watches_to_the_landing(
             [sys.executable, "-m", "patrol", *args], stderr=subprocess.DEVNULL
         )
         ap = sim.vehicles[0].ap
-        for _ in range(6000):
-            if ap.body.up_m > 20:
-                break
-            await anyio.sleep(0.01)
+        await _airborne(ap)
         assert proc.stdout is not None
         await proc.stdout.aclose()  # the reader is gone
         proc.send_signal(signal.SIGINT)
@@ -232,10 +230,7 @@ async def test_kill_9_leaves_a_readable_log_up_to_its_last_second(tmp_path):
             stderr=subprocess.DEVNULL,
         )
         ap = sim.vehicles[0].ap
-        for _ in range(6000):
-            if ap.body.up_m > 20:
-                break
-            await anyio.sleep(0.01)
+        await _airborne(ap)
         await anyio.sleep(2.0)
         proc.kill()  # SIGKILL: no cleanup of any kind
         killed = datetime.now(UTC)
