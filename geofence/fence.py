@@ -104,11 +104,15 @@ class Fence:
     def has_inclusion(self) -> bool:
         return any(p.inclusion for p in self.polygons) or any(c.inclusion for c in self.circles)
 
-    def in_frame(self, frame: LocalFrame, edges: EdgeModel = EdgeModel.BOTH) -> LocalFence:
+    def in_frame(
+        self, frame: LocalFrame, edges: EdgeModel = EdgeModel.BOTH, *, every_inclusion: bool = False
+    ) -> LocalFence:
         """This fence as prepared geometry in `frame`: by default, at every point the worse of
         its edges straight in the local plane and straight in degrees (as the autopilot tests
-        them)."""
-        return LocalFence.build(self, frame, edges)
+        them). Several inclusion areas allow what is inside any one of them (PX4; ArduPilot with
+        FENCE_OPTIONS bit 1), or with `every_inclusion` only what is inside all of them
+        (ArduPilot's default)."""
+        return LocalFence.build(self, frame, edges, every_inclusion=every_inclusion)
 
 
 def _signed_area(vertices: tuple[LatLon, ...]) -> float:
@@ -156,7 +160,12 @@ class LocalFence:
 
     @classmethod
     def build(
-        cls, fence: Fence, frame: LocalFrame, edges: EdgeModel = EdgeModel.BOTH
+        cls,
+        fence: Fence,
+        frame: LocalFrame,
+        edges: EdgeModel = EdgeModel.BOTH,
+        *,
+        every_inclusion: bool = False,
     ) -> LocalFence:
         """The fence's geometry in `frame`, its vertices as the vehicle stores them and its
         polygon edges drawn as `edges` says (see `geofence.edges`)."""
@@ -172,7 +181,8 @@ class LocalFence:
             e, n = frame.geodetic2enu(stored_deg(center.lat_deg), stored_deg(center.lon_deg))
             shape = circle_polygon(e, n, circle.radius_m, outer=not circle.inclusion)
             (inc if circle.inclusion else exc).append(shape)
-        inclusion = shapely.union_all(inc) if inc else Polygon()
+        join = shapely.intersection_all if every_inclusion else shapely.union_all
+        inclusion = join(inc) if inc else Polygon()
         exclusion = shapely.union_all(exc) if exc else Polygon()
         allowed = inclusion.difference(exclusion) if exc else inclusion
         shapely.prepare(allowed)

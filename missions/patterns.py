@@ -6,6 +6,7 @@ inside the free space: transits between lanes or hot-spots go through the `Route
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,6 +88,21 @@ def _repaired(
         seen = seen.union(footprints(added, across_m, along_m))
         lanes = Lanes(np.vstack([lanes.segments, added]), lanes.angle_deg, lanes.spacing_m)
     return lanes, float(seen.intersection(free).area / free.area * 100.0)
+
+
+def flown_lanes(route: list[Waypoint], lanes: Lanes) -> Lanes:
+    """`lanes` as `route` flies them: each lane leg from where it starts to where it ends."""
+    legs = [(a.xy, b.xy) for a, b in itertools.pairwise(route) if b.kind is LegKind.LANE]
+    segments = np.asarray(legs, dtype=float).reshape(-1, 2, 2)
+    return Lanes(segments, lanes.angle_deg, lanes.spacing_m)
+
+
+def coverage_pct(lanes: Lanes, region: BaseGeometry, across_m: float, along_m: float) -> float:
+    """The share of `region` (percent) the camera sees flying `lanes`."""
+    if region.area == 0 or len(lanes.segments) == 0:
+        return 0.0
+    seen = footprints(lanes.segments, across_m, along_m)
+    return float(seen.intersection(region).area / region.area * 100.0)
 
 
 def perimeter(

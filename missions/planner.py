@@ -25,7 +25,7 @@ from geofence.frames import GeoPoint, LocalFrame
 from geofence.loaders import load_area
 from geofence.simplify import FittedFence, fit_fence
 from geofence.words import plural
-from missions import patterns, returns, sectors
+from missions import patterns, returns, sectors, turns
 from missions.camera import Footprint
 from missions.errors import PlanningError
 from missions.lanes import Lanes
@@ -202,6 +202,11 @@ def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
                 )
         work = patterns.points(router, entry, spots, loiter_s=spec.loiter_s)
     work = _loops(work, spec, router)
+    work = turns.pulled_in(work, router, entry, turns.overshoot_m(spec.speed_mps))
+    if lanes is not None:  # the lanes as flown, their ends pulled in, and what they see
+        lanes = patterns.flown_lanes(work, lanes)
+        seen_pct = patterns.coverage_pct(lanes, region, footprint.across_m, footprint.along_m)
+        coverage = seen_pct * free.area / free_all.area
     planner = SortiePlanner(
         router, (0.0, 0.0), entry, spec.vehicle, alt_rel_m=spec.alt_rel_m, speed_mps=spec.speed_mps
     )

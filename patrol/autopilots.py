@@ -54,13 +54,18 @@ class Setting:
     value: float
     meaning: str
     absent: str = ""  # why a vehicle may lack it, and what to do
-    #: a bitmask of which only these bits are cleared (`value` unused): the pilot's other
-    #: choices in it are kept
+    #: a bitmask of which only these bits are cleared, and these set (`value` unused): the
+    #: pilot's other choices in it are kept
     clear_bits: int = 0
+    set_bits: int = 0
+
+    @property
+    def is_bitmask(self) -> bool:
+        return bool(self.clear_bits or self.set_bits)
 
     def on_vehicle(self, name: ParamName, current: float = 0.0) -> float:
-        if self.clear_bits:
-            return float(int(current) & ~self.clear_bits)
+        if self.is_bitmask:
+            return float(int(current) & ~self.clear_bits | self.set_bits)
         value = self.value * name.per_unit
         return float(round(value)) if name.kind is ParamKind.INT else value
 
@@ -302,6 +307,14 @@ ARDUPILOT = AutopilotProfile(
         # patrol short at FENCE_RADIUS
         Setting((_p("FENCE_TYPE"),), 5, "fence kinds: ceiling and polygons"),
         Setting((_p("FENCE_ALT_MAX", ParamKind.FLOAT),), ceiling_m, "fence ceiling, m"),
+        # by default ArduPilot keeps the vehicle inside every inclusion area at once, so two
+        # zones apart allow nowhere; patrol means inside any one of them, as PX4 does
+        Setting(
+            (_p("FENCE_OPTIONS"),),
+            0,
+            "several inclusion areas: inside any one of them",
+            set_bits=0b10,
+        ),
     ),
     gcs_sysid=(_p("MAV_GCS_SYSID"), _p("SYSID_MYGCS")),
     expected_back=_ardupilot_back,

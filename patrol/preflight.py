@@ -151,7 +151,7 @@ async def _apply(vehicle: Vehicle, setting: Setting, report: Report) -> str:
                 if value is not None
                 else f"{name.name} vanished after it was set ({setting.meaning})",
             )
-        shown = f"{int(wanted):#b}" if setting.clear_bits else f"{wanted:g}"
+        shown = f"{int(wanted):#b}" if setting.is_bitmask else f"{wanted:g}"
         return f"{name.name}={shown} ({setting.meaning})"
     names = " or ".join(n.name for n in setting.names)
     hint = f"; {setting.absent}" if setting.absent else ""

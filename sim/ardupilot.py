@@ -122,6 +122,7 @@ PARAMS: dict[str, Alias] = {
     "FENCE_ALT_MAX": _alias("GF_MAX_VER_DIST"),
     "FENCE_RADIUS": _alias("GF_MAX_HOR_DIST"),
     "FENCE_MARGIN": _alias("FENCE_MARGIN"),
+    "FENCE_OPTIONS": _alias("FENCE_OPTIONS", INT16),  # bit 1: inside any inclusion area
     "FS_GCS_ENABLE": Alias("NAV_DLL_ACT", INT8, *_FS_GCS),
     "FS_GCS_TIMEOUT": _alias("COM_DL_LOSS_T"),
     "BATT_FS_LOW_ACT": _alias("BATT_FS_LOW_ACT", INT8),
@@ -151,6 +152,7 @@ DEFAULTS: dict[str, float] = {
     "GF_MAX_VER_DIST": 100.0,
     "GF_MAX_HOR_DIST": 150.0,  # FENCE_RADIUS from copter.parm
     "FENCE_MARGIN": 2.0,
+    "FENCE_OPTIONS": 0.0,  # inside every inclusion area at once
     "NAV_DLL_ACT": 0.0,
     "COM_DL_LOSS_T": 5.0,
     "BATT_FS_LOW_ACT": 0.0,
@@ -171,6 +173,8 @@ DEFAULTS: dict[str, float] = {
 
 #: FENCE_TYPE bits.
 FENCE_ALT_MAX, FENCE_CIRCLE, FENCE_POLYGON = 1, 2, 4
+#: FENCE_OPTIONS bit: several inclusion areas allow what is inside any one of them.
+FENCE_INCLUSION_UNION = 2
 
 #: MAV_DATA_STREAM groups (REQUEST_DATA_STREAM, MAVn_* parameters) and what each carries of the
 #: messages the simulator has (the real groups carry more: MEMINFO, AHRS, WIND, ...). HOME_POSITION

@@ -153,6 +153,8 @@ class Autopilot:
         firmware = capacity.Autopilot.ARDUPILOT if ardupilot else capacity.Autopilot.PX4
         self.store.max_items[MissionType.FENCE] = capacity.CAPACITY[firmware].max_items
         self.fence: LocalFence | None = None
+        #: ArduPilot without FENCE_OPTIONS' union bit: inside every inclusion area at once
+        self.fence_every: LocalFence | None = None
         self.hold_xyz = (0.0, 0.0, 0.0)
         self.takeoff_alt_m = 0.0
         self.cruise_mps = self.params["MPC_XY_CRUISE"]
@@ -652,6 +654,9 @@ class Autopilot:
             return None
         if self.ardupilot and not self._fence_type(ardupilot_tables.FENCE_POLYGON):
             return None
+        union = int(self.params.get("FENCE_OPTIONS", 0.0)) & ardupilot_tables.FENCE_INCLUSION_UNION
+        if self.ardupilot and not union and self.fence_every is not None:
+            return self.fence_every
         return self.fence
 
     def _fence_type(self, bit: int) -> bool:
@@ -669,7 +674,7 @@ class Autopilot:
         self.plan_ready_s = self.time_s + px4_tables.MISSION_CHECK_S  # PX4 checks it first
         items = self.store.items[MissionType.FENCE]
         if not items:
-            self.fence = None
+            self.fence = self.fence_every = None
             return
         mav = tuple(
             MavItem(
@@ -686,7 +691,16 @@ class Autopilot:
             for i in items
         )
         # the autopilots test polygon edges straight in latitude/longitude (geofence.edges)
-        self.fence = fence_from_items(mav).in_frame(self.frame, EdgeModel.LATLON)
+        uploaded = fence_from_items(mav)
+        self.fence = uploaded.in_frame(self.frame, EdgeModel.LATLON)
+        inclusions = sum(p.inclusion for p in uploaded.polygons) + sum(
+            c.inclusion for c in uploaded.circles
+        )
+        self.fence_every = (
+            uploaded.in_frame(self.frame, EdgeModel.LATLON, every_inclusion=True)
+            if inclusions > 1
+            else None
+        )
 
     def _act(self, action: int, why: str, severity: Severity = Severity.WARNING) -> None:
         """Apply a PX4 failsafe action code: 1 warn, 2 hold, 3 return, 5 land (GF_ACTION).

@@ -64,6 +64,30 @@ def test_containment_and_clearance(fence, frame):
     assert 9.8 <= local.clearance_m(200, 10) <= 10.0
 
 
+def test_several_inclusion_areas_allow_any_one_or_with_every_inclusion_only_all(frame):
+    """PX4 (and ArduPilot with FENCE_OPTIONS bit 1) allow what is inside any inclusion area;
+    ArduPilot's default only what is inside all of them."""
+    apart = Fence(
+        polygons=(
+            FencePolygon.clockwise(_square(frame, -50, -50, 100), inclusion=True),
+            FencePolygon.clockwise(_square(frame, 25, -50, 100), inclusion=True),
+            FencePolygon.clockwise(_square(frame, 500, 0, 100), inclusion=True),
+        ),
+        circles=(FenceCircle(frame.enu2geodetic(40, 0), 30.0, inclusion=True),),
+    )
+    any_one = apart.in_frame(frame)
+    every = apart.in_frame(frame, every_inclusion=True)
+    assert any_one.contains(0, 0)
+    assert any_one.contains(550, 50)
+    assert not every.contains(0, 0)
+    assert not every.contains(550, 50)
+    assert every.allowed.is_empty  # the third square lies apart from the others
+    two = Fence(polygons=apart.polygons[:2], circles=apart.circles)
+    overlap = two.in_frame(frame, every_inclusion=True)
+    assert overlap.contains(40, 0)
+    assert not overlap.contains(0, 0)
+
+
 def test_line_clearance_is_negative_across_an_exclusion(fence, frame):
     local = fence.in_frame(frame)
     # the diagonal crosses the 50 m exclusion square through its middle: 25 m deep at most

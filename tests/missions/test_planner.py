@@ -103,7 +103,8 @@ def test_perimeter_loops_twice_clockwise(examples):
     flown = sum(
         math.dist(a.xy, b.xy) for a, b in itertools.pairwise(route) if b.kind is LegKind.PERIMETER
     )
-    assert flown == pytest.approx(2 * loop, rel=0.001)
+    # twice round, less the sharp corners cut by the run-on kept inside (`missions.turns`)
+    assert 2 * loop * 0.98 < flown <= 2 * loop * 1.001
     legs = [w for w in route if w.kind is LegKind.PERIMETER]
     xy = [w.xy for w in legs[: len(legs) // 2]]
     signed = sum(a[0] * b[1] - b[0] * a[1] for a, b in itertools.pairwise(xy))

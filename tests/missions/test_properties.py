@@ -118,6 +118,7 @@ def test_lane_spacing_never_wider_than_the_footprint_allows(tmp_path, area, over
     a = math.radians(p.lanes.angle_deg)
     normal = (-math.sin(a), math.cos(a))
     offsets = sorted(
+        # lanes flown: their ends moved in only along their lines (`missions.turns`)
         {round(seg[0, 0] * normal[0] + seg[0, 1] * normal[1], 6) for seg in p.lanes.segments}
     )
     gaps = [b - c for c, b in itertools.pairwise(offsets)]

@@ -241,6 +241,23 @@ async def test_failsafe_exemptions_are_cleared_and_other_bits_kept(firmware):
     assert f"{name}={after:#b}" in result.output
 
 
+async def test_arducopters_inclusion_areas_are_made_a_union_and_other_options_kept():
+    """ArduPilot keeps a vehicle inside every inclusion area at once unless FENCE_OPTIONS bit 1
+    is set; patrol, like PX4, means inside any one: the bit is set, the pilot's others kept."""
+    scenario = Scenario(speedup=10.0, autopilot=Firmware.ARDUPILOT)
+    ports = make_ports()
+    sim = Simulation(scenario, ports)
+    sim.vehicles[0].ap.params["FENCE_OPTIONS"] = float(0b101)
+    url = f"udpin://127.0.0.1:{ports.api_remote_base}"
+    async with anyio.create_task_group() as tg:
+        await tg.start(sim.serve)
+        result = await CliRunner().invoke(cli, ["check", SPEC, "--vehicle", url])
+        tg.cancel_scope.cancel()
+    assert result.exception is None, result.output
+    assert sim.vehicles[0].ap.params["FENCE_OPTIONS"] == 0b111
+    assert "FENCE_OPTIONS=0b111 (several inclusion areas: inside any one of them)" in result.output
+
+
 @pytest.mark.parametrize("flying", [False, True], ids=["armed", "flying"])
 async def test_a_vehicle_found_armed_or_flying_is_told_so_and_left_alone(flying):
     """Armed (by its pilot or another ground station) or in the air: which of the two, what to

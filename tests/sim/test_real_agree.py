@@ -294,6 +294,7 @@ async def test_mission_fence_and_rally_read_back_the_same(firmware):
 AP_PARAMS = (
     "RTL_ALT_M",
     "FENCE_ENABLE",
+    "FENCE_OPTIONS",
     "FENCE_ACTION",
     "FENCE_TYPE",
     "FENCE_ALT_MAX",
@@ -433,3 +434,54 @@ async def test_arming_is_refused_in_the_same_modes_with_the_same_words(firmware)
 
     simulated, real = await _both(firmware, body)
     assert simulated == real
+
+
+def _two_zones() -> list[dict]:
+    """Two inclusion areas 1 km apart, home in the first."""
+    d, away = 3000, 9000
+    around_home = [(-d, -d), (d, -d), (d, d), (-d, d)]
+    apart = [(n + away, e) for n, e in around_home]
+    return [
+        *[_item(0, 5001, 4, x=LAT + n, y=LON + e) for n, e in around_home],
+        *[_item(0, 5001, 4, x=LAT + n, y=LON + e) for n, e in apart],
+    ]
+
+
+@pytest.mark.parametrize("firmware", FIRMWARES, ids=lambda f: f.value)
+async def test_two_inclusion_areas_allow_either_only_with_arducopters_union_option(firmware):
+    """ArduPilot keeps the vehicle inside every inclusion area at once (home in one of two zones
+    apart is outside the fence) until FENCE_OPTIONS bit 1 makes them a union; PX4 takes the
+    union. Preflight sets that bit (`patrol.autopilots`)."""
+    ardupilot = firmware is Firmware.ARDUPILOT
+    mode = (4,) if ardupilot else (4, 3)
+
+    async def arms(gcs: Gcs) -> list[int]:
+        await _command(gcs, 176, 1, *mode, acks=1 if ardupilot else 2)
+        acks = _acks(await _command(gcs, 400, 1), 400)
+        if acks == [0]:
+            await _command(gcs, 400, 0)
+        return acks
+
+    async def body(gcs: Gcs) -> dict[str, Any]:
+        await _ready(gcs, firmware)
+        out: dict[str, Any] = {"upload": await _upload(gcs, _two_zones(), 1)}
+        if ardupilot:
+            await gcs.set_param("FENCE_ENABLE", 1.0, 2)
+        for _ in range(2):  # the fence loaded and checked
+            await _until(gcs, lambda m: m.get_type() == "HEARTBEAT")
+        out["arms"] = await arms(gcs)
+        if ardupilot:
+            await gcs.set_param("FENCE_OPTIONS", 2.0, 4)
+            with anyio.fail_after(60):  # its pre-arm checks rerun within seconds
+                while (result := await arms(gcs)) != [0]:
+                    await _until(gcs, lambda m: m.get_type() == "HEARTBEAT")
+            out["arms with union"] = result
+        return out
+
+    simulated, real = await _both(firmware, body)
+    assert simulated == real
+    if ardupilot:
+        assert real["arms"] != [0]
+        assert real["arms with union"] == [0]
+    else:
+        assert real["arms"] == [0]
