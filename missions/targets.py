@@ -14,8 +14,7 @@ from shapely.geometry import Point
 from geofence.areas import Area
 from geofence.errors import AreaError
 from geofence.fence import LocalFence, RallyPoint
-from missions import returns
-from missions.rally import MAX_RALLY_POINTS, add_rally_points
+from missions import rally, returns
 from missions.returns import Point2
 from missions.routing import Router
 from missions.sorties import Sortie
@@ -66,14 +65,14 @@ def return_targets(
     given = [(label, xy) for label, xy, _alt in given_rally(area, local)]
     fixed = returns.targets(local, [("home", (0.0, 0.0)), *given], spec.margin_m)
     routes = [[(0.0, 0.0), *(w.xy for w in s.waypoints)] for s in sorties]
-    added = add_rally_points(
+    added = rally.add_rally_points(
         local,
         router.free,
         router.inner_corners(RALLY_CORNER_INSET_M),
         routes,
         fixed,
         margin_m=spec.margin_m,
-        limit=MAX_RALLY_POINTS[spec.autopilot],
+        limit=rally.MAX_RALLY_POINTS[spec.autopilot],
     )
     return [*fixed, *added]
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 import anyio
 
-from geofence.frames import LocalFrame, ground_distance_m
+from geofence.frames import LatLon, LocalFrame, ground_distance_m
 from geofence.mavlink import MavItem, fence_items, rally_items
 from geofence.words import plural
 from missions.mission import Mission
@@ -163,6 +163,22 @@ async def _apply(vehicle: Vehicle, setting: Setting, report: Report) -> str:
     )
 
 
+def _swapped(stands: LatLon, mission: Mission) -> str:
+    """A hint when the vehicle stands at the planned home with latitude and longitude exchanged:
+    an area written [lat, lon] throughout plans consistently, somewhere else on the globe."""
+    planned = mission.home
+    if abs(planned.lon_deg) > 90:
+        return ""
+    exchanged = LatLon(planned.lon_deg, planned.lat_deg)
+    if ground_distance_m(stands, exchanged) > HOME_DRIFT_LIMIT_M:
+        return ""
+    where = f" (read from {mission.source})" if mission.source else ""
+    return (
+        f"; the vehicle stands at the planned home with latitude and longitude exchanged: the "
+        f"plan's coordinates{where} look swapped (GeoJSON and KML write longitude first)"
+    )
+
+
 #: What a failed ground check leaves: it runs before anything is sent to the vehicle.
 UNTOUCHED = "patrol sent the vehicle nothing"
 
@@ -195,15 +211,16 @@ def _ground_checks(status: Status, mission: Mission, report: Report) -> None:
         raise _fail(report, "home", "the vehicle has no home position yet")
     home = status.home
     local = mission.fence.in_frame(LocalFrame(home.latlon))
+    stands = status.position or home.latlon  # where the autopilot will take home on arming
     if not local.contains(0.0, 0.0):
         raise _fail(
             report,
             "home in fence",
             f"home ({home.lat_deg:.6f}, {home.lon_deg:.6f}) is "
-            f"{-local.clearance_m(0.0, 0.0):.0f} m outside the mission's fence; the "
-            "autopilot would refuse to arm: take off from inside the patrolled zone",
+            f"{-local.clearance_m(0.0, 0.0):,.0f} m outside the mission's fence; the "
+            "autopilot would refuse to arm: take off from inside the patrolled zone"
+            + _swapped(stands, mission),
         )
-    stands = status.position or home.latlon  # where the autopilot will take home on arming
     drift_m = ground_distance_m(stands, mission.home.latlon)
     if drift_m > HOME_DRIFT_LIMIT_M:
         raise _fail(
@@ -213,7 +230,7 @@ def _ground_checks(status: Status, mission: Mission, report: Report) -> None:
             f"({mission.home.lat_deg:.6f}, {mission.home.lon_deg:.6f}), more than the "
             f"{HOME_DRIFT_LIMIT_M:.0f} m allowed; it takes its home where it arms, and the "
             "plan's returns were checked from the planned home: carry it there, or plan from "
-            "where it stands",
+            "where it stands" + _swapped(stands, mission),
         )
     far = drift_m > HOME_DRIFT_WARN_M
     report(

@@ -12,7 +12,7 @@ import anyio
 import pytest
 from asyncclick.testing import CliRunner
 
-from geofence.frames import GeoPoint
+from geofence.frames import GeoPoint, LatLon
 from missions import plan_document, plan_file, plan_text
 from patrol.cli import cli, exit_code_of
 from patrol.ending import Exit
@@ -23,6 +23,15 @@ from sim.mission_transfer import MissionType
 from sim.scenario import DEFAULT_HOME, Fault, FaultKind, Scenario, VehicleSpec
 from sim.server import Simulation
 from tests.conftest import EXAMPLES
+from tests.geometries import (
+    ORIGIN,
+    collection,
+    home_feature,
+    polygon_feature,
+    square,
+    write_area,
+    write_spec,
+)
 from tests.sim.client import free_port_block, make_ports, open_gcs
 
 pytestmark = pytest.mark.anyio
@@ -204,6 +213,38 @@ async def test_a_vehicle_far_from_the_planned_home_is_refused_before_anything_is
     assert "m from the planned home" in str(result.exception)
     assert "carry it there, or plan from where it stands" in str(result.exception)
     assert all(not items for items in sim.vehicles[0].ap.store.items.values())
+
+
+async def test_an_area_written_lat_lon_throughout_is_named_when_the_vehicle_stands_there_swapped(
+    tmp_path,
+):
+    """Every position written [lat, lon] plans consistently somewhere else on the globe; where
+    the vehicle stands at the planned home with latitude and longitude exchanged, the refusal
+    says the plan's coordinates look swapped."""
+    real = LatLon(45.0, 10.0)  # where the pilot is; the file says [45, 10], read as lon 45
+    doc = collection(polygon_feature(square(400.0, -200.0, -200.0)), home_feature())
+    shifted = json.loads(json.dumps(doc))
+    for feature in shifted["features"]:
+        geometry = feature["geometry"]
+        is_point = geometry["type"] == "Point"
+        for pos in [geometry["coordinates"]] if is_point else geometry["coordinates"][0]:
+            # the outline drawn around ORIGIN, moved to where the pilot is, written [lat, lon]
+            lon = pos[0] - ORIGIN.lon_deg + real.lon_deg
+            lat = pos[1] - ORIGIN.lat_deg + real.lat_deg
+            pos[0], pos[1] = lat, lon
+    spec = write_spec(tmp_path, write_area(tmp_path, shifted))
+    stands = GeoPoint(real.lat_deg, real.lon_deg, DEFAULT_HOME.alt_amsl_m)
+    scenario = replace(Scenario(speedup=10.0), vehicles=(VehicleSpec(home=stands),))
+    result, sim = await _check_source(scenario, spec)
+    assert isinstance(result.exception, PreflightError), result.output
+    assert "the plan's coordinates look swapped" in str(result.exception)
+    assert all(not items for items in sim.vehicles[0].ap.store.items.values())
+    # and a vehicle standing elsewhere is not told so
+    aside = GeoPoint(real.lat_deg + 0.01, real.lon_deg, DEFAULT_HOME.alt_amsl_m)
+    scenario = replace(Scenario(speedup=10.0), vehicles=(VehicleSpec(home=aside),))
+    result, _sim = await _check_source(scenario, spec)
+    assert isinstance(result.exception, PreflightError), result.output
+    assert "swapped" not in str(result.exception)
 
 
 async def test_a_vehicle_some_way_from_the_planned_home_passes_with_a_warning():
