@@ -45,6 +45,9 @@ class Mission:
     cruise_speed_mps: float = 8.0
     autopilot: Autopilot = Autopilot.PX4
     source: str = field(default="", compare=False)  # the file it was read from, for messages
+    #: items given above mean sea level, made relative with the planned home's altitude: they
+    #: fly where planned only if the vehicle's home is at that altitude (preflight checks)
+    amsl_items: tuple[int, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if not self.items:

@@ -19,7 +19,7 @@ from typing import Any
 from geofence.errors import AreaError
 from geofence.fence import DEFAULT_CEILING_REL_M
 from geofence.jsonfields import integer, number
-from geofence.mavlink import MavFrame, MavItem
+from geofence.mavlink import AltitudeReference, MavFrame, MavItem, altitude_reference
 from geofence.qgcplan import (
     CEILING_KEY,
     PLAN_VERSION,
@@ -186,6 +186,13 @@ def mission_from_document(
     if not isinstance(raw_items, list) or not raw_items:
         raise AreaError("mission has no items", path=source)
     items = tuple(item_from_json(raw, k, home, source) for k, raw in enumerate(raw_items, start=1))
+    amsl = tuple(
+        k
+        for k, (raw, item) in enumerate(zip(raw_items, items, strict=True), start=1)
+        if is_positional(item.command)
+        and isinstance(raw.get("frame"), int)
+        and altitude_reference(raw["frame"]) is AltitudeReference.AMSL
+    )
     return Mission(
         name=name,
         home=home,
@@ -197,6 +204,7 @@ def mission_from_document(
         cruise_speed_mps=_speed_mps(section, source),
         autopilot=firmware,
         source=source,
+        amsl_items=amsl,
     )
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 import anyio
 
-from geofence.frames import LatLon, LocalFrame, ground_distance_m
+from geofence.frames import GeoPoint, LatLon, LocalFrame, ground_distance_m
 from geofence.mavlink import MavItem, fence_items, rally_items
 from geofence.words import plural
 from missions.mission import Mission
@@ -39,6 +39,9 @@ HOME_DRIFT_LIMIT_M = 50.0
 #: From this far the pilot is warned: a plan's home a few metres off is GPS noise, this much
 #: is usually the wrong launch spot.
 HOME_DRIFT_WARN_M = 15.0
+#: A .plan's items above mean sea level fly this much off at most: the home altitudes of a
+#: GPS and of QGroundControl's terrain tiles differ by a few metres.
+HOME_ALT_LIMIT_M = 10.0
 MIN_SATELLITES = 6
 #: How long a vehicle just switched on may take to get its fix and home.
 READY_TIMEOUT_S = 90.0
@@ -163,6 +166,31 @@ async def _apply(vehicle: Vehicle, setting: Setting, report: Report) -> str:
     )
 
 
+def _home_altitude(home: GeoPoint, mission: Mission, report: Report) -> str:
+    """Items given above mean sea level were made relative with the planned home's altitude:
+    refuse a home whose own altitude would move them; else what was compared, for the line."""
+    if not mission.amsl_items:
+        return ""
+    off_m = home.alt_amsl_m - mission.home.alt_amsl_m
+    n = len(mission.amsl_items)
+    listed = ", ".join(str(k) for k in mission.amsl_items[:5]) + (", ..." if n > 5 else "")
+    if abs(off_m) > HOME_ALT_LIMIT_M:
+        way = "lower" if off_m > 0 else "higher"
+        raise _fail(
+            report,
+            "home in fence",
+            f"the vehicle's home is {home.alt_amsl_m:.0f} m above mean sea level, the plan's "
+            f"plannedHomePosition {mission.home.alt_amsl_m:.0f} m: its {plural(n, 'item')} "
+            f"given above mean sea level ({listed}) would fly {abs(off_m):.0f} m {way} above "
+            "home than planned; set plannedHomePosition's altitude to the launch spot's in "
+            "QGroundControl, or give those items relative to home",
+        )
+    return (
+        f", its altitude {off_m:+.0f} m from plannedHomePosition's (within "
+        f"{HOME_ALT_LIMIT_M:.0f} m; {plural(n, 'item')} given above mean sea level)"
+    )
+
+
 def _swapped(stands: LatLon, mission: Mission) -> str:
     """A hint when the vehicle stands at the planned home with latitude and longitude exchanged:
     an area written [lat, lon] throughout plans consistently, somewhere else on the globe."""
@@ -232,13 +260,14 @@ def _ground_checks(status: Status, mission: Mission, report: Report) -> None:
             "plan's returns were checked from the planned home: carry it there, or plan from "
             "where it stands" + _swapped(stands, mission),
         )
+    amsl_note = _home_altitude(home, mission, report)
     far = drift_m > HOME_DRIFT_WARN_M
     report(
         CheckResult(
             "home in fence",
             True,
             f"{home.lat_deg:.6f}, {home.lon_deg:.6f}, {local.clearance_m(0, 0):.0f} m inside, "
-            f"the vehicle {drift_m:.0f} m from the planned home"
+            f"the vehicle {drift_m:.0f} m from the planned home{amsl_note}"
             + (
                 f" (over {HOME_DRIFT_WARN_M:.0f} m: is this the planned launch spot? "
                 f"beyond {HOME_DRIFT_LIMIT_M:.0f} m preflight refuses)"

@@ -181,6 +181,45 @@ def test_a_port_already_taken_is_one_line_exit_2():
     assert line.startswith(f"patrol: error: --vehicle {url!r}: cannot open it: the port is taken")
 
 
+def _amsl_plan(tmp_path, planned_home_amsl_m: float):
+    """The hot-spot mission as a .plan whose waypoints are given above mean sea level (frame 0,
+    QGroundControl's AltitudeMode 2), from a plannedHomePosition at `planned_home_amsl_m`."""
+    doc = plan_document(plan_file(EXAMPLES / "hotspots.toml").missions[0])
+    section = doc["mission"]
+    section["plannedHomePosition"][2] = planned_home_amsl_m
+    for raw in section["items"]:
+        if raw["command"] == 16:  # NAV_WAYPOINT (items 6, 7 and 9 of this mission)
+            raw["frame"], raw["AltitudeMode"] = 0, 2
+            raw["params"][6] += planned_home_amsl_m
+            raw["Altitude"] = raw["params"][6]
+    source = tmp_path / "amsl.plan"
+    source.write_text(json.dumps(doc))
+    return source
+
+
+@pytest.mark.parametrize("off_m", [30.0, -30.0])
+async def test_a_plan_above_sea_level_from_a_home_at_another_altitude_is_refused(tmp_path, off_m):
+    """Items above mean sea level were made relative with plannedHomePosition's altitude: a
+    vehicle whose home stands 30 m higher would fly them 30 m lower above it."""
+    source = _amsl_plan(tmp_path, DEFAULT_HOME.alt_amsl_m - off_m)
+    result, sim = await _check_source(Scenario(speedup=10.0), source)
+    error = result.exception
+    assert isinstance(error, PreflightError), result.output
+    way = "lower" if off_m > 0 else "higher"
+    said = f"its 3 items given above mean sea level (6, 7, 9) would fly 30 m {way} above home"
+    assert said in str(error)
+    assert "set plannedHomePosition's altitude to the launch spot's" in str(error)
+    assert all(not items for items in sim.vehicles[0].ap.store.items.values())
+
+
+async def test_a_plan_above_sea_level_from_a_home_a_few_metres_off_passes_and_says_so(tmp_path):
+    source = _amsl_plan(tmp_path, DEFAULT_HOME.alt_amsl_m - 4.0)
+    result, _sim = await _check_source(Scenario(speedup=10.0), source)
+    assert result.exception is None, result.output
+    (line,) = [x for x in result.output.splitlines() if "home in fence" in x]
+    assert "its altitude +4 m from plannedHomePosition's (within 10 m; 3 items given" in line
+
+
 async def test_a_mission_without_rally_points_gets_home_as_its_one(tmp_path):
     mission = replace(plan_file(EXAMPLES / "hotspots.toml").missions[0], rally=())
     source = tmp_path / "no-rally.plan"
