@@ -18,6 +18,7 @@ patrol cannot say where it leaves the vehicle.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum, unique
 
@@ -180,6 +181,29 @@ _NAMES = {
     5004: "NAV_FENCE_CIRCLE_EXCLUSION",
     5100: "NAV_RALLY_POINT",
 }
+
+
+#: Commands each autopilot refuses in a mission upload (it answers MAV_MISSION_UNSUPPORTED): what
+#: the real ArduCopter and PX4 SITL answered, and the simulator is held to the same
+#: (tests/sim/test_real_agree.py). Preflight refuses them by name before sending anything.
+REFUSED_BY: dict[Autopilot, frozenset[int]] = {
+    Autopilot.PX4: frozenset({82, 192, 202, 531}),
+    Autopilot.ARDUPILOT: frozenset({192, 204, 214, 530}),
+}
+
+
+def refused_by(autopilot: Autopilot, commands: Sequence[int]) -> str | None:
+    """Which of a mission's items (1-based) `autopilot` would refuse, for one line, or None."""
+    refused = [(k, c) for k, c in enumerate(commands, start=1) if c in REFUSED_BY[autopilot]]
+    if not refused:
+        return None
+    who = "ArduPilot" if autopilot is Autopilot.ARDUPILOT else "PX4"
+    listed = ", ".join(f"item {k} {command_label(c)}" for k, c in refused)
+    return (
+        f"{who} does not take {listed} in a mission (it refuses the upload); remove "
+        + ("it" if len(refused) == 1 else "them")
+        + " in QGroundControl or fly the plan on an autopilot that does"
+    )
 
 
 def command_label(number: int) -> str:

@@ -26,6 +26,7 @@ import anyio
 from geofence.frames import GeoPoint, LatLon, LocalFrame, ground_distance_m
 from geofence.mavlink import MavItem, fence_items, rally_items
 from geofence.words import plural
+from missions.commands import refused_by
 from missions.mission import Mission
 from missions.returns import rally_alt_rel_m
 from patrol.autopilots import Setting
@@ -84,6 +85,9 @@ async def preflight(
     """Run every check; returns the vehicle's status when all pass."""
     status = await _ready(vehicle, ready_timeout_s, report)
     _ground_checks(status, mission, report)
+    refused = refused_by(vehicle.profile.firmware, [i.command for i in mission.items])
+    if refused is not None:
+        raise _fail(report, "mission", refused, UNTOUCHED)
     settings = vehicle.profile.settings(
         mission.cruise_alt_rel_m, mission.fence.ceiling_rel_m, vehicle.sysid
     )

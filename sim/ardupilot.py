@@ -215,6 +215,11 @@ _INT_TO_PLAIN = {5: 0, 6: 3, 11: 10}
 _DO_FRAME = 0
 
 
+#: Mission commands ArduCopter refuses on upload, as the real one does (DO_REPOSITION,
+#: DO_MOUNT_CONFIGURE, DO_SET_CAM_TRIGG_INTERVAL, SET_CAMERA_MODE).
+REFUSED = {192, 204, 214, 530}
+
+
 def check_item(item: WireItem) -> Result:
     """ArduPilot refuses NaN in any param but param4 of waypoint, land and take-off items."""
     if item.mission_type != 0:
@@ -223,6 +228,8 @@ def check_item(item: WireItem) -> Result:
     for k, value in enumerate(params):
         if math.isnan(value) and not (k == 3 and item.command in _NAN_P4_OK):
             return Result(Result.INVALID_PARAM1 + k)
+    if item.command in REFUSED:  # after the NaN check, as the real one answers
+        return Result.UNSUPPORTED
     return Result.ACCEPTED
 
 

@@ -615,7 +615,7 @@ class Autopilot:
                 self._advance(seq)
                 self._enter(FlightMode.LAND)
                 return self._land_here()
-            elif it.command in (16, 17, 19, 22, 93):
+            elif it.command in (16, 17, 19, 22, 31, 82, 93):
                 return self._nav_item(seq, it)
             else:
                 self._advance(seq, reached=False)
@@ -638,7 +638,9 @@ class Autopilot:
         )
         if arrived and self.item_arrived_s is None:
             self.item_arrived_s = self.time_s
-        hold_s = {16: it.param1, 19: it.param1, 93: it.param1, 17: math.inf}[it.command]
+        # a spline waypoint is flown straight (a multicopter's curve stays near the chord); a
+        # loiter to altitude goes on once there
+        hold_s = {16: it.param1, 19: it.param1, 93: it.param1, 17: math.inf}.get(it.command, 0.0)
         if self.item_arrived_s is not None and self.time_s - self.item_arrived_s >= hold_s:
             self._advance(seq)
             self.hold_xyz = (e, n, up)

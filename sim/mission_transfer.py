@@ -79,8 +79,10 @@ class WireItem:
 
 
 #: Commands the simulator flies or accepts in a mission, by mission type.
-NAV_COMMANDS = {16, 17, 18, 19, 20, 21, 22, 93}
+NAV_COMMANDS = {16, 17, 18, 19, 20, 21, 22, 31, 82, 93}
+#: (each firmware refuses some of these: `sim.px4.REFUSED`, `sim.ardupilot.REFUSED`)
 DO_COMMANDS = {177, 178, 179, 183, 195, 197, 205, 206, 2000, 2001, 1000, 3000}
+DO_COMMANDS |= {189, 192, 202, 203, 204, 214, 530, 531, 532, 2500, 2501}
 FENCE_COMMANDS = {5000, 5001, 5002, 5003, 5004}
 RALLY_COMMANDS = {5100}
 GLOBAL_FRAMES = {0, 3, 5, 6, 10, 11}

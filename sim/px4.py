@@ -204,8 +204,15 @@ def stored(item: WireItem) -> WireItem:
 _DO_WITH_POSITION = {179, 195, 201}
 
 
+#: Mission commands PX4 refuses on upload, as the real one does (spline waypoints, DO_REPOSITION,
+#: DO_DIGICAM_CONFIGURE, SET_CAMERA_ZOOM).
+REFUSED = {82, 192, 202, 531}
+
+
 def check_item(item: WireItem) -> Result:
     """PX4 takes a DO item only in MAV_FRAME_MISSION, unless the item has a position."""
+    if item.mission_type == 0 and item.command in REFUSED:
+        return Result.UNSUPPORTED
     do_item = item.command >= 176 and item.command not in _DO_WITH_POSITION
     if item.mission_type == 0 and do_item and item.frame in GLOBAL_FRAMES:
         return Result.UNSUPPORTED

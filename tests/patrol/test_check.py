@@ -220,6 +220,41 @@ async def test_a_plan_above_sea_level_from_a_home_a_few_metres_off_passes_and_sa
     assert "its altitude +4 m from plannedHomePosition's (within 10 m; 3 items given" in line
 
 
+@pytest.mark.parametrize("firmware", [Firmware.PX4, Firmware.ARDUPILOT])
+async def test_a_plan_command_the_autopilot_refuses_is_named_before_anything_is_sent(
+    tmp_path, firmware
+):
+    """A camera trigger interval (214), as QGroundControl's camera section writes it: PX4 takes
+    it, ArduCopter refuses it on upload. Preflight names the item for ArduPilot before sending
+    anything; PX4 takes the mission."""
+    doc = plan_document(plan_file(EXAMPLES / "hotspots.toml").missions[0])
+    items = doc["mission"]["items"]
+    trigger = {
+        "type": "SimpleItem",
+        "command": 214,
+        "frame": 2,
+        "params": [2.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+        "autoContinue": True,
+        "doJumpId": len(items) + 1,
+    }
+    items.insert(2, trigger)
+    source = tmp_path / "trigger.plan"
+    source.write_text(json.dumps(doc))
+    result, sim = await _check_source(Scenario(speedup=10.0, autopilot=firmware), source)
+    if firmware is Firmware.PX4:
+        assert result.exception is None, result.output
+        assert "mission read back" in result.output
+        return
+    error = result.exception
+    assert isinstance(error, PreflightError), result.output
+    assert str(error) == (
+        "preflight check 'mission' failed: ArduPilot does not take item 3 MAV_CMD 214 "
+        "(DO_SET_CAM_TRIGG_INTERVAL) in a mission (it refuses the upload); remove it in "
+        "QGroundControl or fly the plan on an autopilot that does; patrol sent the vehicle nothing"
+    )
+    assert all(not items for items in sim.vehicles[0].ap.store.items.values())
+
+
 async def test_a_mission_without_rally_points_gets_home_as_its_one(tmp_path):
     mission = replace(plan_file(EXAMPLES / "hotspots.toml").missions[0], rally=())
     source = tmp_path / "no-rally.plan"

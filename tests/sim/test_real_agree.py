@@ -16,6 +16,8 @@ from typing import Any
 import anyio
 import pytest
 
+from missions.commands import REFUSED_BY
+from missions.spec import Autopilot
 from sim import sitl
 from sim.autopilot import Firmware
 from sim.scenario import Scenario
@@ -485,3 +487,59 @@ async def test_two_inclusion_areas_allow_either_only_with_arducopters_union_opti
         assert real["arms with union"] == [0]
     else:
         assert real["arms"] == [0]
+
+
+#: Every command a .plan may carry into patrol (`missions.commands.ACCEPTED`) that the simulator
+#: did not fly before, each in a mission of its own: [take-off, the command, return].
+PLAN_COMMANDS = {
+    31: (3, (1.0, 20.0, 0.0, NAN), 30.0),  # NAV_LOITER_TO_ALT
+    82: (3, (0.0, 0.0, 0.0, NAN), 30.0),  # NAV_SPLINE_WAYPOINT
+    189: (2, (0.0, 0.0, 0.0, 0.0), 0.0),  # DO_LAND_START
+    192: (3, (-1.0, 1.0, 0.0, NAN), 30.0),  # DO_REPOSITION
+    202: (2, (0.0, 0.0, 0.0, 0.0), 0.0),  # DO_DIGICAM_CONFIGURE
+    203: (2, (0.0, 0.0, 0.0, 0.0), 0.0),  # DO_DIGICAM_CONTROL
+    204: (2, (2.0, 1.0, 1.0, 1.0), 0.0),  # DO_MOUNT_CONFIGURE
+    214: (2, (2.0, 0.0, 1.0, 0.0), 0.0),  # DO_SET_CAM_TRIGG_INTERVAL
+    530: (2, (0.0, 0.0, 0.0, 0.0), 0.0),  # SET_CAMERA_MODE
+    531: (2, (1.0, 50.0, 0.0, 0.0), 0.0),  # SET_CAMERA_ZOOM
+    532: (2, (1.0, 50.0, 0.0, 0.0), 0.0),  # SET_CAMERA_FOCUS
+    2500: (2, (0.0, 0.0, 0.0, 0.0), 0.0),  # VIDEO_START_STREAMING
+    2501: (2, (0.0, 0.0, 0.0, 0.0), 0.0),  # VIDEO_STOP_STREAMING
+}
+
+
+@pytest.mark.parametrize("firmware", FIRMWARES, ids=lambda f: f.value)
+async def test_every_plan_command_patrol_accepts_is_taken_or_refused_alike(firmware):
+    """A .plan may carry commands one autopilot takes in a mission and the other refuses: the
+    simulator answers each upload as the real one does, and patrol's table of refusals
+    (`missions.commands.REFUSED_BY`, which preflight applies) is the real one's."""
+    ardupilot = firmware is Firmware.ARDUPILOT
+
+    async def body(gcs: Gcs) -> dict[int, int]:
+        await _ready(gcs, firmware)
+        out = {}
+        for command, (frame, params, z) in PLAN_COMMANDS.items():
+            positional = frame == 3
+            # ArduPilot refuses NaN (patrol sends it 0 for an unused param)
+            used = tuple(0.0 if ardupilot and math.isnan(v) else v for v in params)
+            middle = _item(
+                frame,
+                command,
+                *used,
+                x=LAT + 1000 if positional else 0,
+                y=LON if positional else 0,
+                z=z,
+            )
+            items = [_item(3, 22, 0, 0, 0, NAN, x=LAT, y=LON, z=30.0), middle, _item(2, 20)]
+            if ardupilot:
+                items.insert(0, _item(0, 16, x=LAT, y=LON, z=140.0))
+            out[command] = await _upload(gcs, items, 0)
+        return out
+
+    simulated, real = await _both(firmware, body)
+    assert simulated == real
+    # what preflight refuses by name before sending anything is what the autopilot refuses
+    autopilot = Autopilot.ARDUPILOT if ardupilot else Autopilot.PX4
+    unsupported = 3  # MAV_MISSION_UNSUPPORTED
+    assert {c for c, result in real.items() if result == unsupported} == REFUSED_BY[autopilot]
+    assert all(result in (0, unsupported) for result in real.values()), real
