@@ -36,6 +36,9 @@ from missions.sorties import Sortie, SortiePlanner
 from missions.spec import Direction, PatrolSpec, Pattern, load_spec
 from missions.targets import return_targets, uploaded_rally
 
+#: Coverage lost to lane ends pulled in for the run-on (`missions.turns`) beyond this many
+#: percentage points is warned of.
+COVERAGE_COST_WARN_PCT = 0.5
 #: How far inside the free space a departure from a home in the margin band aims.
 _ENTRY_INSET_M = 0.05
 
@@ -201,12 +204,19 @@ def plan(spec: PatrolSpec, area: Area, *, sector: int = 0, of: int = 1) -> Plan:
                     "fly fewer vehicles or add hot-spots"
                 )
         work = patterns.points(router, entry, spots, loiter_s=spec.loiter_s)
+    one_pass = len(work)
     work = _loops(work, spec, router)
     work = turns.pulled_in(work, router, entry, turns.overshoot_m(spec.speed_mps))
-    if lanes is not None:  # the lanes as flown, their ends pulled in, and what they see
-        lanes = patterns.flown_lanes(work, lanes)
+    if lanes is not None and coverage is not None:  # the lanes of one pass as flown, turns in
+        lanes = patterns.flown_lanes(work[:one_pass], lanes)
         seen_pct = patterns.coverage_pct(lanes, region, footprint.across_m, footprint.along_m)
-        coverage = seen_pct * free.area / free_all.area
+        drawn_pct, coverage = coverage, seen_pct * free.area / free_all.area
+        if drawn_pct - coverage > COVERAGE_COST_WARN_PCT:
+            warnings.append(
+                f"lane ends kept {turns.overshoot_m(spec.speed_mps):.0f} m in from the margin for "
+                f"the run-on at {spec.speed_mps:g} m/s leave {drawn_pct - coverage:.1f} % of "
+                "the area unseen; lower [patrol] speed_mps or fly higher"
+            )
     planner = SortiePlanner(
         router, (0.0, 0.0), entry, spec.vehicle, alt_rel_m=spec.alt_rel_m, speed_mps=spec.speed_mps
     )

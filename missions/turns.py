@@ -6,7 +6,7 @@ margin at 8 m/s on an idle machine and 4.8 m on a loaded one, deep enough for th
 fence monitor to call a return. The margin is the pilot's buffer from the fence, so it is kept by
 the path flown, not only by the waypoints: a turn whose straight run-on (`OVERSHOOT_S` of flight
 at cruise speed) would leave the free space is moved back along its incoming leg by that much,
-so the run-on ends where the waypoint was. Gentle turns and loiter points are left as planned.
+so the run-on ends where the waypoint was. Gentle turns and hot-spots are left as planned.
 """
 
 from __future__ import annotations
@@ -48,13 +48,14 @@ def pulled_in(
     for _ in range(PASSES):
         changed = False
         for k in range(len(out) - 1):
-            if route[k].loiter_s > 0:
-                continue
+            if route[k].loiter_s > 0 or route[k].kind is LegKind.HOTSPOT:
+                continue  # a hot-spot is where the camera must be, flown through or held at
             here = out[k - 1].xy if k else start
             # always from where the turn was planned, so moves never add up
             w = _moved(here, route[k], out[k + 1], router, run_on_m)
-            legs_clear = router.is_clear(here, w.xy) and router.is_clear(w.xy, out[k + 1].xy)
-            if w != out[k] and legs_clear:
+            if w == out[k] or (w == route[k] and _keeps(here, out[k], out[k + 1], router)):
+                continue  # a turn once moved stays so while its legs are clear
+            if router.is_clear(here, w.xy) and router.is_clear(w.xy, out[k + 1].xy):
                 out[k], changed = w, True
         if not changed:
             break
@@ -98,6 +99,10 @@ def _moved(here: Point2, w: Waypoint, nxt: Waypoint, router: Router, run_on_m: f
         if router.is_clear(at, nxt.xy):
             return Waypoint(at[0], at[1], w.kind, w.loiter_s)
     return w
+
+
+def _keeps(here: Point2, w: Waypoint, nxt: Waypoint, router: Router) -> bool:
+    return router.is_clear(here, w.xy) and router.is_clear(w.xy, nxt.xy)
 
 
 _SHARP_COS = math.cos(math.radians(SHARP_TURN_DEG))

@@ -7,7 +7,7 @@ import math
 
 from hypothesis import given
 from hypothesis import strategies as st
-from shapely.geometry import LineString, box
+from shapely.geometry import LineString, Point, box
 
 from missions.route import LegKind, Waypoint
 from missions.routing import Router
@@ -150,3 +150,43 @@ def test_the_run_on_past_every_sharp_turn_of_the_work_keeps_the_margin(tmp_path,
             if room and not slack.covers(LineString([b, beyond])):
                 missed.append((k, b))
     assert not missed, (pattern, outer, holes)
+
+
+def test_a_turn_once_moved_is_not_put_back_when_its_neighbours_move():
+    """A 10 m wide strip: each lane start moves on along its lane; a later pass, seeing its
+    neighbours moved, finds no move of its own, and must not put it back on the margin."""
+    strip = box(0.0, 0.0, 200.0, 10.0)
+    route = _route(
+        (20.0, 0.0, LegKind.TRANSIT),
+        (20.0, 10.0, LegKind.LANE),
+        (40.0, 10.0, LegKind.TRANSIT),
+        (40.0, 0.0, LegKind.LANE),
+        (60.0, 0.0, LegKind.TRANSIT),
+        (60.0, 10.0, LegKind.LANE),
+        (80.0, 10.0, LegKind.TRANSIT),
+    )
+    router = Router(strip)
+    out = pulled_in(route, router, (10.0, 0.0), 8.0)
+    planned, flown = _run_on_depths(route, strip), _run_on_depths(out, strip)
+    assert all(f <= p + 1e-9 for p, f in zip(planned, flown, strict=True)), (planned, flown)
+    assert sum(flown) < sum(planned)
+
+
+def _run_on_depths(route: list[Waypoint], free) -> list[float]:
+    """How far past the free space each turn's 8 m run-on reaches (0 inside)."""
+    out, here = [], (10.0, 0.0)
+    for w, nxt in itertools.pairwise(route):
+        u_e, u_n = w.east_m - here[0], w.north_m - here[1]
+        d = math.hypot(u_e, u_n)
+        beyond = Point(w.east_m + u_e / d * 8.0, w.north_m + u_n / d * 8.0)
+        out.append(free.distance(beyond) if _sharp(here, w.xy, nxt.xy) else 0.0)
+        here = w.xy
+    return out
+
+
+def test_a_hot_spot_flown_through_stays_where_it_is():
+    route = [
+        Waypoint(200.0, 50.0, LegKind.HOTSPOT),  # loiter_s 0: flown through
+        Waypoint(100.0, 50.0, LegKind.TRANSIT),
+    ]
+    assert pulled_in(route, Router(FREE), (100.0, 40.0), 8.0) == route
