@@ -12,6 +12,9 @@ import math
 from dataclasses import dataclass
 
 GRAVITY_MPS2 = 9.80665
+#: Battery share each sortie leaves unplanned on top of the reserve: a fresh pack reads 95-100 %,
+#: and the simulator with 3 m/s gusts landed sorties planned to the reserve a few per cent short.
+SORTIE_MARGIN_PCT = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,13 @@ class VehicleModel:
     @property
     def usable_wh(self) -> float:
         return self.battery_wh * (1 - self.reserve_pct / 100)
+
+    @property
+    def sortie_wh(self) -> float:
+        """What one sortie is planned to use: the battery less the reserve and
+        `SORTIE_MARGIN_PCT`, so a fresh pack that reads a few per cent short still flies it and
+        the model's error (gusts, an ageing pack) eats the margin, not the reserve."""
+        return self.battery_wh * max(0.0, 1 - (self.reserve_pct + SORTIE_MARGIN_PCT) / 100)
 
 
 @dataclass(frozen=True, slots=True)

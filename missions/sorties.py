@@ -1,9 +1,9 @@
 """Sorties: cut a patrol into flights that each get home with the battery reserve intact.
 
 Each sortie takes off at home, transits to where the last one stopped, works, and returns along a
-routed path. The cut is placed at the last waypoint from which the way home still fits the usable
-energy (battery less reserve). The way home is measured along the routed path whenever the straight
-line is not clearly enough.
+routed path. The cut is placed at the last waypoint from which the way home still fits the
+sortie's energy (battery less the reserve and `energy.SORTIE_MARGIN_PCT`). The way home is measured
+along the routed path whenever the straight line is not clearly enough.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ class SortiePlanner:
             path_length_m(self.path_home(p)) if detour is None else detour * math.dist(p, self.home)
         )
         ret = energy.cruise(self.model, distance_m, self.speed_mps) + self._land()
-        return (used + ret).energy_wh <= self.model.usable_wh
+        return (used + ret).energy_wh <= self.model.sortie_wh
 
     def _start(self, resume: Point2 | None, target: Point2) -> _Flight:
         """Take off and fly towards `target`, stopping short of it (the caller adds it)."""
