@@ -58,6 +58,8 @@ class Setting:
     #: pilot's other choices in it are kept
     clear_bits: int = 0
     set_bits: int = 0
+    #: set only for a fence of several inclusion areas (what it changes means nothing for one)
+    several_inclusions: bool = False
 
     @property
     def is_bitmask(self) -> bool:
@@ -313,7 +315,10 @@ ARDUPILOT = AutopilotProfile(
             (_p("FENCE_OPTIONS"),),
             0,
             "several inclusion areas: inside any one of them",
+            "an ArduCopter without it keeps the vehicle inside every inclusion area at once: "
+            "update its firmware, or fly the zones one at a time",
             set_bits=0b10,
+            several_inclusions=True,
         ),
     ),
     gcs_sysid=(_p("MAV_GCS_SYSID"), _p("SYSID_MYGCS")),

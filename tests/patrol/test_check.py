@@ -356,21 +356,33 @@ async def test_failsafe_exemptions_are_cleared_and_other_bits_kept(firmware):
     assert f"{name}={after:#b}" in result.output
 
 
-async def test_arducopters_inclusion_areas_are_made_a_union_and_other_options_kept():
+@pytest.mark.parametrize("zones", [1, 2])
+async def test_arducopters_inclusion_areas_are_made_a_union_and_other_options_kept(tmp_path, zones):
     """ArduPilot keeps a vehicle inside every inclusion area at once unless FENCE_OPTIONS bit 1
-    is set; patrol, like PX4, means inside any one: the bit is set, the pilot's others kept."""
+    is set; patrol, like PX4, means inside any one: for a fence of two zones the bit is set and
+    the pilot's others kept; for one zone FENCE_OPTIONS is left alone."""
+    doc = plan_document(plan_file(EXAMPLES / "hotspots.toml").missions[0])
+    if zones == 2:  # a second zone 2 km east, as a .plan of two separate blocks carries it
+        first = next(p for p in doc["geoFence"]["polygons"] if p["inclusion"])
+        doc["geoFence"]["polygons"].append(
+            {**first, "polygon": [[lat, lon + 0.02] for lat, lon in first["polygon"]]}
+        )
+    source = tmp_path / "zones.plan"
+    source.write_text(json.dumps(doc))
     scenario = Scenario(speedup=10.0, autopilot=Firmware.ARDUPILOT)
-    ports = make_ports()
-    sim = Simulation(scenario, ports)
-    sim.vehicles[0].ap.params["FENCE_OPTIONS"] = float(0b101)
-    url = f"udpin://127.0.0.1:{ports.api_remote_base}"
-    async with anyio.create_task_group() as tg:
-        await tg.start(sim.serve)
-        result = await CliRunner().invoke(cli, ["check", SPEC, "--vehicle", url])
-        tg.cancel_scope.cancel()
+
+    def preset(s: Simulation) -> None:
+        s.vehicles[0].ap.params["FENCE_OPTIONS"] = float(0b101)
+
+    result, sim = await _check_source(scenario, source, preset)
     assert result.exception is None, result.output
-    assert sim.vehicles[0].ap.params["FENCE_OPTIONS"] == 0b111
-    assert "FENCE_OPTIONS=0b111 (several inclusion areas: inside any one of them)" in result.output
+    if zones == 2:
+        assert sim.vehicles[0].ap.params["FENCE_OPTIONS"] == 0b111
+        said = "FENCE_OPTIONS=0b111 (several inclusion areas: inside any one of them)"
+        assert said in result.output
+    else:
+        assert sim.vehicles[0].ap.params["FENCE_OPTIONS"] == 0b101
+        assert "FENCE_OPTIONS" not in result.output
 
 
 @pytest.mark.parametrize("flying", [False, True], ids=["armed", "flying"])
@@ -425,9 +437,11 @@ def _dense_fence_plan(tmp_path, vertices: int = 1_075):
     return path
 
 
-async def _check_source(scenario: Scenario, source):
+async def _check_source(scenario: Scenario, source, preset=None):
     ports = make_ports()
     sim = Simulation(scenario, ports)
+    if preset is not None:
+        preset(sim)
     url = f"udpin://127.0.0.1:{ports.api_remote_base}"
     async with anyio.create_task_group() as tg:
         await tg.start(sim.serve)
