@@ -242,3 +242,16 @@ def test_battery_too_small_for_one_leg(tmp_path):
     doc = collection(polygon_feature(square(2000)), home_feature())
     with pytest.raises(PlanningError, match="cannot be reached and left again on one battery"):
         _plan(tmp_path, doc, extra="[vehicle]\nbattery_wh = 2.0\n")
+
+
+@pytest.mark.parametrize("name", ["patrol.toml", "perimeter.toml", "hotspots.toml"])
+def test_every_sortie_leaves_a_margin_on_top_of_the_reserve(examples, name):
+    """A fresh pack that reads 95 % flies sortie 1: each sortie plans at most the battery less
+    the reserve and `SORTIE_MARGIN_PCT`."""
+    from missions.energy import SORTIE_MARGIN_PCT
+
+    p = plan_file(examples / name)
+    vehicle = p.spec.vehicle
+    for sortie in p.sorties:
+        needed_pct = sortie.cost.energy_wh / vehicle.battery_wh * 100
+        assert needed_pct + vehicle.reserve_pct <= 100 - SORTIE_MARGIN_PCT + 1e-9

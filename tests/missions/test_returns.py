@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-import missions.targets
+import missions.rally
 from geofence import Fence, FenceCircle, FencePolygon, LatLon, LocalFrame, MavCmd, load_area
 from missions import (
     Autopilot,
@@ -71,7 +71,7 @@ def test_a_return_across_a_circle_gets_a_rally_point(tmp_path):
 
 
 def test_without_room_for_rally_points_the_planner_refuses_naming_where(tmp_path, monkeypatch):
-    monkeypatch.setattr(missions.targets, "MAX_RALLY_POINTS", dict.fromkeys(Autopilot, 0))
+    monkeypatch.setattr(missions.rally, "MAX_RALLY_POINTS", dict.fromkeys(Autopilot, 0))
     with pytest.raises(PlanningError, match=r"return from 16\.\d{6}, 104\.\d{6} \(lat, lon\)"):
         _helipad_plan(tmp_path)
 

@@ -7,6 +7,7 @@ import pytest
 
 from bench.supervise import MISS_DEPTH_M, Drift, fly_supervised
 from missions import plan_file
+from missions.turns import overshoot_m
 from patrol.ending import Ending
 from patrol.supervisor import Command
 from tests.conftest import EXAMPLES
@@ -22,7 +23,9 @@ def test_gps_noise_and_gusts_raise_no_false_return(planned):
     assert run.decisions == ()
     assert run.sends == []
     assert run.ended is Ending.COMPLETED
-    assert run.clearance_before_return_m < planned.spec.margin_m  # it did fly the margin
+    # it did fly along the margin (its sharp turns one run-on in: `missions.turns`)
+    near_m = planned.spec.margin_m + overshoot_m(planned.spec.speed_mps)
+    assert run.clearance_before_return_m < near_m
 
 
 @pytest.mark.parametrize(
