@@ -31,7 +31,7 @@ from geofence.qgcplan import (
     rally_section,
     read_plan_json,
 )
-from missions.commands import is_positional
+from missions.commands import ACCEPTED, is_positional
 from missions.mission import FIRMWARE_TYPE, VEHICLE_TYPE_QUADROTOR, Mission
 from missions.plan_item import item_from_json
 from missions.spec import Autopilot
@@ -77,10 +77,35 @@ def plan_document(mission: Mission) -> dict[str, Any]:
             "plannedHomePosition": [home.lat_deg, home.lon_deg, home.alt_amsl_m],
             "vehicleType": VEHICLE_TYPE_QUADROTOR,
             "version": MISSION_VERSION,
+            # written relative to home, these were given above mean sea level: their height
+            # above the sea is the vehicle's home's altitude away (preflight checks it)
+            **({AMSL_KEY: list(mission.amsl_items)} if mission.amsl_items else {}),
         },
         "rallyPoints": rally_section(mission.rally),
         "version": PLAN_VERSION,
     }
+
+
+#: patrol's key for the items of a mission section that were given above mean sea level.
+AMSL_KEY = "patrolAmslItems"
+
+
+def _flies_at_altitude(number: int) -> bool:
+    command = ACCEPTED.get(number)
+    return command is not None and command.flies_at_altitude
+
+
+def _amsl_kept(section: dict[str, Any], source: str, count: int) -> list[int]:
+    """The items an export by patrol marks as given above mean sea level."""
+    kept = section.get(AMSL_KEY)
+    if kept is None:
+        return []
+    if not isinstance(kept, list):
+        raise AreaError(f"mission {AMSL_KEY} must be a list of item numbers", path=source)
+    out = [integer(k, path=source, feature=f"mission {AMSL_KEY}", what="an item") for k in kept]
+    if any(not 1 <= k <= count for k in out):
+        raise AreaError(f"mission {AMSL_KEY} names an item the mission does not have", path=source)
+    return out
 
 
 def plan_text(mission: Mission) -> str:
@@ -187,11 +212,20 @@ def mission_from_document(
         raise AreaError("mission has no items", path=source)
     items = tuple(item_from_json(raw, k, home, source) for k, raw in enumerate(raw_items, start=1))
     amsl = tuple(
-        k
-        for k, (raw, item) in enumerate(zip(raw_items, items, strict=True), start=1)
-        if is_positional(item.command)
-        and isinstance(raw.get("frame"), int)
-        and altitude_reference(raw["frame"]) is AltitudeReference.AMSL
+        sorted(
+            {
+                k
+                for k, (raw, item) in enumerate(zip(raw_items, items, strict=True), start=1)
+                if _flies_at_altitude(item.command)
+                and altitude_reference(
+                    integer(
+                        raw.get("frame"), path=source, feature=f"mission item {k}", what="'frame'"
+                    )
+                )
+                is AltitudeReference.AMSL
+            }
+            | set(_amsl_kept(section, source, len(items)))
+        )
     )
     return Mission(
         name=name,

@@ -214,6 +214,7 @@ class SortiePlanner:
         d = math.dist(wp.xy, self.home)
         return (
             f"a waypoint {d:,.0f} m from home cannot be reached and left again on one battery "
-            f"({self.model.battery_wh:g} Wh, {self.model.reserve_pct:g} % reserve); shrink the "
+            f"({self.model.battery_wh:g} Wh, {self.model.reserve_pct:g} % reserve and a "
+            f"{energy.SORTIE_MARGIN_PCT:g} % margin); shrink the "
             "zone, lower the speed or use a bigger battery"
         )

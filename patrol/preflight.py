@@ -43,6 +43,8 @@ HOME_DRIFT_WARN_M = 15.0
 #: A .plan's items above mean sea level fly this much off at most: the home altitudes of a
 #: GPS and of QGroundControl's terrain tiles differ by a few metres.
 HOME_ALT_LIMIT_M = 10.0
+#: ... and are warned of from this far.
+HOME_ALT_WARN_M = 3.0
 MIN_SATELLITES = 6
 #: How long a vehicle just switched on may take to get its fix and home.
 READY_TIMEOUT_S = 90.0
@@ -175,29 +177,43 @@ async def _apply(vehicle: Vehicle, setting: Setting, report: Report) -> str:
     )
 
 
-def _home_altitude(home: GeoPoint, mission: Mission, report: Report) -> str:
-    """Items given above mean sea level were made relative with the planned home's altitude:
-    refuse a home whose own altitude would move them; else what was compared, for the line."""
+def _home_altitude(home: GeoPoint, mission: Mission, report: Report) -> tuple[str, bool]:
+    """Items given above mean sea level were made relative with the planned home's altitude and
+    are flown relative to home: refuse a home whose own altitude would lift or lower them past
+    the limit; else what was compared, for the line, and whether to warn."""
     if not mission.amsl_items:
-        return ""
+        return "", False
     off_m = home.alt_amsl_m - mission.home.alt_amsl_m
     n = len(mission.amsl_items)
     listed = ", ".join(str(k) for k in mission.amsl_items[:5]) + (", ..." if n > 5 else "")
-    if abs(off_m) > HOME_ALT_LIMIT_M:
-        way = "lower" if off_m > 0 else "higher"
+    if not math.isfinite(off_m) or abs(off_m) > HOME_ALT_LIMIT_M:
+        way = "higher" if off_m > 0 else "lower"
         raise _fail(
             report,
             "home in fence",
-            f"the vehicle's home is {home.alt_amsl_m:.0f} m above mean sea level, the plan's "
-            f"plannedHomePosition {mission.home.alt_amsl_m:.0f} m: its {plural(n, 'item')} "
-            f"given above mean sea level ({listed}) would fly {abs(off_m):.0f} m {way} above "
-            "home than planned; set plannedHomePosition's altitude to the launch spot's in "
-            "QGroundControl, or give those items relative to home",
+            f"the vehicle's home is {home.alt_amsl_m:.1f} m above mean sea level, the plan's "
+            f"plannedHomePosition {mission.home.alt_amsl_m:.1f} m: patrol flies the plan "
+            f"relative to home, so its {plural(n, 'item')} given above mean sea level "
+            f"({listed}) would fly {abs(off_m):.1f} m {way} above the sea than the file gives "
+            f"(more than the {HOME_ALT_LIMIT_M:.0f} m allowed); set plannedHomePosition's "
+            "altitude to the launch spot's in QGroundControl, or give those items relative to "
+            "home"
+            if math.isfinite(off_m)
+            else "the vehicle reports no altitude for its home, and the plan gives "
+            f"{plural(n, 'item')} above mean sea level ({listed}); wait for a home altitude, or "
+            "give those items relative to home",
         )
-    return (
-        f", its altitude {off_m:+.0f} m from plannedHomePosition's (within "
-        f"{HOME_ALT_LIMIT_M:.0f} m; {plural(n, 'item')} given above mean sea level)"
+    way = "above" if off_m > 0 else "below"
+    note = (
+        f", its altitude {abs(off_m):.1f} m {way} plannedHomePosition's: "
+        f"{plural(n, 'item')} given above mean sea level fly that much {way} the file's "
+        f"heights (refused beyond {HOME_ALT_LIMIT_M:.0f} m)"
     )
+    return note, abs(off_m) > HOME_ALT_WARN_M
+
+
+def _distance(metres: float) -> str:
+    return f"{metres / 1000:,.1f} km" if metres >= 10_000 else f"{metres:.0f} m"
 
 
 def _swapped(stands: LatLon, mission: Mission) -> str:
@@ -209,11 +225,11 @@ def _swapped(stands: LatLon, mission: Mission) -> str:
     exchanged = LatLon(planned.lon_deg, planned.lat_deg)
     if ground_distance_m(stands, exchanged) > HOME_DRIFT_LIMIT_M:
         return ""
-    where = f" (read from {mission.source})" if mission.source else ""
-    return (
-        f"; the vehicle stands at the planned home with latitude and longitude exchanged: the "
-        f"plan's coordinates{where} look swapped (GeoJSON and KML write longitude first)"
-    )
+    if mission.source.endswith(".plan"):
+        what = f"the coordinates of {mission.source} look swapped"
+    else:
+        what = "the area file's coordinates look swapped (GeoJSON and KML write longitude first)"
+    return f"; the vehicle stands at the planned home with latitude and longitude exchanged: {what}"
 
 
 #: What a failed ground check leaves: it runs before anything is sent to the vehicle.
@@ -254,7 +270,7 @@ def _ground_checks(status: Status, mission: Mission, report: Report) -> None:
             report,
             "home in fence",
             f"home ({home.lat_deg:.6f}, {home.lon_deg:.6f}) is "
-            f"{-local.clearance_m(0.0, 0.0):,.0f} m outside the mission's fence; the "
+            f"{_distance(-local.clearance_m(0.0, 0.0))} outside the mission's fence; the "
             "autopilot would refuse to arm: take off from inside the patrolled zone"
             + _swapped(stands, mission),
         )
@@ -269,7 +285,7 @@ def _ground_checks(status: Status, mission: Mission, report: Report) -> None:
             "plan's returns were checked from the planned home: carry it there, or plan from "
             "where it stands" + _swapped(stands, mission),
         )
-    amsl_note = _home_altitude(home, mission, report)
+    amsl_note, amsl_warn = _home_altitude(home, mission, report)
     far = drift_m > HOME_DRIFT_WARN_M
     report(
         CheckResult(
@@ -283,7 +299,7 @@ def _ground_checks(status: Status, mission: Mission, report: Report) -> None:
                 if far
                 else ""
             ),
-            warning=far,
+            warning=far or amsl_warn,
         )
     )
 
@@ -295,7 +311,7 @@ def _battery_check(
     what = (
         f"sortie {needed_pct:.0f} % + reserve {reserve_pct:g} %"
         if needed_pct is not None
-        else f"reserve {reserve_pct:g} % (a .plan carries no energy estimate)"
+        else f"reserve {reserve_pct:g} % (no energy estimate: a .plan, or a resumed sortie)"
     )
     if not math.isfinite(status.battery_pct):
         raise _fail(

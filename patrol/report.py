@@ -12,6 +12,7 @@ from geofence.capacity import CAPACITY, fence_item_count
 from geofence.edges import EdgeModel
 from geofence.words import plural
 from missions import Ceiling, CeilingSource, LintReport, Mission, Plan
+from missions.energy import SORTIE_MARGIN_PCT
 from patrol.flightlog import Summary
 
 
@@ -35,7 +36,7 @@ def plan_table(plan: Plan) -> Table:
     table.add_row(
         "battery",
         f"{plan.battery_pct:.0f} % of one battery (per sortie: {sortie_pcts};"
-        f" reserve {plan.spec.vehicle.reserve_pct:g} %)",
+        f" reserve {plan.spec.vehicle.reserve_pct:g} %, and {SORTIE_MARGIN_PCT:g} % margin)",
     )
     table.add_row("sorties", str(len(plan.sorties)))
     if plan.lanes is not None:

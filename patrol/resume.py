@@ -112,7 +112,15 @@ def remaining(mission: Mission, next_item: int, left_at: LatLon | None = None) -
     back: tuple[MavItem, ...] = ()
     if left_at is not None and start > opening and mission.items[start].command in _WORK:
         back = _way_back(mission, left_at, mission.items[start].z_alt_m)
-    return replace(mission, items=mission.items[:opening] + back + mission.items[start:])
+    shift = len(back) + opening - start
+    amsl = tuple(
+        k if k <= opening else k + shift for k in mission.amsl_items if k <= opening or k > start
+    )
+    return replace(
+        mission,
+        items=mission.items[:opening] + back + mission.items[start:],
+        amsl_items=amsl,
+    )
 
 
 def _way_back(mission: Mission, left_at: LatLon, alt_rel_m: float) -> tuple[MavItem, ...]:

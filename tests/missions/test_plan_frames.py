@@ -317,3 +317,33 @@ def test_loiter_commands_keep_their_radius_param(tmp_path):
     )
     assert mission.items[1].command == MavCmd.NAV_LOITER_TO_ALT
     assert mission.items[1].param2 == -25.0
+
+
+def test_items_given_above_sea_level_are_marked_through_export_and_resume(tmp_path):
+    """Which items hang on the home's altitude survives a frame written 0.0, an export by patrol
+    (what a resume reads back) and the renumbering of a resume; a landing's altitude does not
+    count, as it is not flown."""
+    from missions.qgc import AMSL_KEY
+    from patrol.resume import remaining
+
+    home_amsl_m = q.HOME.alt_amsl_m
+    doc = q.plan(
+        [
+            q.takeoff(),
+            q.speed(),
+            q.waypoint(50.0, 0.0, home_amsl_m + 40.0, frame=0, mode=2),
+            q.waypoint(50.0, 50.0, 40.0),
+            q.waypoint(0.0, 50.0, home_amsl_m + 40.0, frame=0.0, mode=2),
+            q.positional(21, 0.0, 0.0, home_amsl_m, frame=0, mode=2),
+        ]
+    )
+    mission = load_plan(q.write(tmp_path, doc))
+    assert mission.amsl_items == (3, 5)
+    exported = plan_document(mission)
+    assert exported["mission"][AMSL_KEY] == [3, 5]
+    again = load_plan(q.write(tmp_path, exported, "again.plan"))
+    assert again.amsl_items == (3, 5)
+    assert again.items == mission.items
+    rest = remaining(again, 4)  # take-off and speed, then items 5 and 6
+    assert [i.command for i in rest.items] == [22, 178, 16, 21]
+    assert rest.amsl_items == (3,)

@@ -205,8 +205,12 @@ async def test_a_plan_above_sea_level_from_a_home_at_another_altitude_is_refused
     result, sim = await _check_source(Scenario(speedup=10.0), source)
     error = result.exception
     assert isinstance(error, PreflightError), result.output
-    way = "lower" if off_m > 0 else "higher"
-    said = f"its 3 items given above mean sea level (6, 7, 9) would fly 30 m {way} above home"
+    way = "higher" if off_m > 0 else "lower"
+    said = (
+        "patrol flies the plan relative to home, so its 3 items given above mean sea level "
+        f"(6, 7, 9) would fly 30.0 m {way} above the sea than the file gives (more than the "
+        "10 m allowed)"
+    )
     assert said in str(error)
     assert "set plannedHomePosition's altitude to the launch spot's" in str(error)
     assert all(not items for items in sim.vehicles[0].ap.store.items.values())
@@ -217,7 +221,10 @@ async def test_a_plan_above_sea_level_from_a_home_a_few_metres_off_passes_and_sa
     result, _sim = await _check_source(Scenario(speedup=10.0), source)
     assert result.exception is None, result.output
     (line,) = [x for x in result.output.splitlines() if "home in fence" in x]
-    assert "its altitude +4 m from plannedHomePosition's (within 10 m; 3 items given" in line
+    assert line.split()[0] == "warn"  # 4 m: within what is allowed, yet worth saying
+    said = "its altitude 4.0 m above plannedHomePosition's: 3 items given above mean sea level"
+    assert said in line
+    assert "fly that much above the file's heights (refused beyond 10 m)" in line
 
 
 @pytest.mark.parametrize("firmware", [Firmware.PX4, Firmware.ARDUPILOT])
@@ -294,7 +301,7 @@ async def test_an_area_written_lat_lon_throughout_is_named_when_the_vehicle_stan
 ):
     """Every position written [lat, lon] plans consistently somewhere else on the globe; where
     the vehicle stands at the planned home with latitude and longitude exchanged, the refusal
-    says the plan's coordinates look swapped."""
+    says the area file's coordinates look swapped."""
     real = LatLon(45.0, 10.0)  # where the pilot is; the file says [45, 10], read as lon 45
     doc = collection(polygon_feature(square(400.0, -200.0, -200.0)), home_feature())
     shifted = json.loads(json.dumps(doc))
@@ -311,7 +318,7 @@ async def test_an_area_written_lat_lon_throughout_is_named_when_the_vehicle_stan
     scenario = replace(Scenario(speedup=10.0), vehicles=(VehicleSpec(home=stands),))
     result, sim = await _check_source(scenario, spec)
     assert isinstance(result.exception, PreflightError), result.output
-    assert "the plan's coordinates look swapped" in str(result.exception)
+    assert "the area file's coordinates look swapped" in str(result.exception)
     assert all(not items for items in sim.vehicles[0].ap.store.items.values())
     # and a vehicle standing elsewhere is not told so
     aside = GeoPoint(real.lat_deg + 0.01, real.lon_deg, DEFAULT_HOME.alt_amsl_m)
