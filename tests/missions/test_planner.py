@@ -49,7 +49,7 @@ def test_sample_sweep_figures(sweep_plan):
     assert s["min_clearance_m"] >= 10.0
     assert s["lane_spacing_m"] == pytest.approx(40 * 7.68 / 13 * 0.8, abs=0.01)
     assert s["sorties"] == len(sweep_plan.missions) >= 2
-    assert all(pct <= 75.0 + 1e-6 for pct in s["sortie_battery_pct"])  # 25 % reserve kept
+    assert all(pct <= 70.0 + 1e-6 for pct in s["sortie_battery_pct"])  # 25 % reserve, 5 % margin
     assert s["free_area_m2"] == pytest.approx(380_000, rel=0.05)
     _assert_inside_by_margin(sweep_plan, 10.0)
 
