@@ -29,6 +29,8 @@ from patrol.station.outbox import Counts, Outbox, Pending
 
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 30.0
+#: While draining at shutdown, the longest wait between tries.
+DRAIN_RETRY_S = 1.0
 POLL_S = 0.2
 BATCH = 64
 IN_FLIGHT = 8
@@ -294,7 +296,11 @@ class Sender:
                     await anyio.sleep(POLL_S)
 
     async def drain(self, timeout_s: float) -> Counts:
-        """Deliver what is queued now, for at most `timeout_s`; what is left stays queued."""
+        """Deliver what is queued now, for at most `timeout_s`; what is left stays queued.
+
+        A last, bounded effort from one controller: it tries again at least every
+        `DRAIN_RETRY_S` rather than waiting out a backoff grown during an outage, so a station
+        back up within the window gets everything."""
         with anyio.move_on_after(timeout_s):
             async with self.session() as session:
                 while True:
@@ -302,6 +308,7 @@ class Sender:
                     if sent == 0:
                         break
                     if sent < 0:
-                        await anyio.sleep(max(0.0, self.retry_at_s - time.monotonic()))
+                        wait_s = max(0.0, self.retry_at_s - time.monotonic())
+                        await anyio.sleep(min(wait_s, DRAIN_RETRY_S))
         self.counts = await anyio.to_thread.run_sync(self._count)
         return self.counts

@@ -13,7 +13,7 @@ from patrol.flightlog import FlightLog
 from patrol.station.outbox import Outbox, logs_with_pending
 from patrol.station.sender import BACKOFF_CAP_S, Sender, StationLink, backoff_s
 from sim.ports import free_tcp_port
-from tests.station.helpers import VEHICLE_TOKEN, hit_wire, station, until
+from tests.station.helpers import VEHICLE_TOKEN, hit_wire, running, station, until, write_tokens
 
 pytestmark = pytest.mark.anyio
 
@@ -205,3 +205,33 @@ async def test_the_sender_keeps_running_and_picks_up_new_rows(tmp_path):
         sender.close()
         log.close()
     assert Outbox(path).counts().delivered == 1
+
+
+async def test_a_station_back_during_the_shutdown_drain_gets_everything(tmp_path):
+    """After a long outage the backoff has grown to tens of seconds; the drain at shutdown is a
+    last, bounded effort and tries again every second, so a station back within it gets all."""
+    ids = queued_log(tmp_path / "f1.sqlite", 2)
+    port = free_tcp_port()
+    sender = Sender(StationLink(f"http://127.0.0.1:{port}", VEHICLE_TOKEN), lambda _s: None)
+    sender.watch(tmp_path / "f1.sqlite")
+    sender.failures = 6  # an outage: the next backoff is 15-30 s
+
+    def tried() -> bool:
+        con = sqlite3.connect(tmp_path / "f1.sqlite")
+        try:
+            return all(a >= 1 for (a,) in con.execute("SELECT attempts FROM outbox"))
+        finally:
+            con.close()
+
+    async def comes_back() -> None:
+        await until(tried)  # the drain's first try found nobody
+        async with running(tmp_path / "station.db", write_tokens(tmp_path / "t.txt"), port=port):
+            await anyio.sleep_forever()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(comes_back)
+        counts = await sender.drain(10.0)
+        tg.cancel_scope.cancel()
+    sender.close()
+    assert (counts.queued, counts.delivered) == (0, 2)
+    assert sorted(station_ids(tmp_path / "station.db")) == sorted(ids)
