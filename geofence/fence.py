@@ -101,6 +101,11 @@ class Fence:
             raise ValueError(f"margin_m >= 0, got {self.margin_m}")
 
     @property
+    def inclusion_count(self) -> int:
+        """How many inclusion areas (polygons and circles) the fence has."""
+        return sum(p.inclusion for p in self.polygons) + sum(c.inclusion for c in self.circles)
+
+    @property
     def has_inclusion(self) -> bool:
         return any(p.inclusion for p in self.polygons) or any(c.inclusion for c in self.circles)
 

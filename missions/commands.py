@@ -223,6 +223,12 @@ def refusal(number: int) -> str:
     return f"{command_label(number)} is not a command patrol can check; remove it in QGroundControl"
 
 
+def flies_at_altitude(number: int) -> bool:
+    """Whether an accepted command's altitude is one the vehicle flies at (False otherwise)."""
+    command = ACCEPTED.get(number)
+    return command is not None and command.flies_at_altitude
+
+
 def is_positional(number: int) -> bool:
     """Whether an accepted command carries a position (False for anything else)."""
     command = ACCEPTED.get(number)

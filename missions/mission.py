@@ -15,7 +15,7 @@ import numpy as np
 from geofence.fence import Fence, RallyPoint
 from geofence.frames import GeoPoint, LocalFrame
 from geofence.mavlink import MavCmd, MavFrame, MavItem, rally_items
-from missions.commands import ACCEPTED, is_positional
+from missions.commands import flies_at_altitude, is_positional
 from missions.returns import rally_alt_rel_m
 from missions.route import Waypoint
 from missions.spec import Autopilot
@@ -62,7 +62,7 @@ class Mission:
     @property
     def cruise_alt_rel_m(self) -> float:
         """The highest altitude the mission flies at, relative to home."""
-        flown = (i.z_alt_m for i in self.items if _flies_at_altitude(i.command))
+        flown = (i.z_alt_m for i in self.items if flies_at_altitude(i.command))
         return max(flown, default=0.0)
 
     def uploaded_rally(self) -> tuple[RallyPoint, ...]:
@@ -84,11 +84,6 @@ class Mission:
     def nav_items(self) -> tuple[MavItem, ...]:
         """Items with a position (take-off, waypoints, loiters, land, reposition, markers)."""
         return tuple(i for i in self.items if is_positional(i.command))
-
-
-def _flies_at_altitude(command: int) -> bool:
-    accepted = ACCEPTED.get(command)
-    return accepted is not None and accepted.flies_at_altitude
 
 
 def takeoff_item(home: GeoPoint, alt_rel_m: float) -> MavItem:

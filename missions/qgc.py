@@ -31,7 +31,7 @@ from geofence.qgcplan import (
     rally_section,
     read_plan_json,
 )
-from missions.commands import ACCEPTED, is_positional
+from missions.commands import flies_at_altitude, is_positional
 from missions.mission import FIRMWARE_TYPE, VEHICLE_TYPE_QUADROTOR, Mission
 from missions.plan_item import item_from_json
 from missions.spec import Autopilot
@@ -88,11 +88,6 @@ def plan_document(mission: Mission) -> dict[str, Any]:
 
 #: patrol's key for the items of a mission section that were given above mean sea level.
 AMSL_KEY = "patrolAmslItems"
-
-
-def _flies_at_altitude(number: int) -> bool:
-    command = ACCEPTED.get(number)
-    return command is not None and command.flies_at_altitude
 
 
 def _amsl_kept(section: dict[str, Any], source: str, count: int) -> list[int]:
@@ -216,7 +211,7 @@ def mission_from_document(
             {
                 k
                 for k, (raw, item) in enumerate(zip(raw_items, items, strict=True), start=1)
-                if _flies_at_altitude(item.command)
+                if flies_at_altitude(item.command)
                 and altitude_reference(
                     integer(
                         raw.get("frame"), path=source, feature=f"mission item {k}", what="'frame'"

@@ -93,12 +93,9 @@ async def preflight(
     settings = vehicle.profile.settings(
         mission.cruise_alt_rel_m, mission.fence.ceiling_rel_m, vehicle.sysid
     )
-    inclusions = sum(p.inclusion for p in mission.fence.polygons) + sum(
-        c.inclusion for c in mission.fence.circles
-    )
     applied = []
     for setting in settings:
-        if setting.several_inclusions and inclusions < 2:
+        if setting.several_inclusions and mission.fence.inclusion_count < 2:
             continue
         try:
             applied.append(await _apply(vehicle, setting, report))

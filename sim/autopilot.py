@@ -695,12 +695,9 @@ class Autopilot:
         # the autopilots test polygon edges straight in latitude/longitude (geofence.edges)
         uploaded = fence_from_items(mav)
         self.fence = uploaded.in_frame(self.frame, EdgeModel.LATLON)
-        inclusions = sum(p.inclusion for p in uploaded.polygons) + sum(
-            c.inclusion for c in uploaded.circles
-        )
         self.fence_every = (
             uploaded.in_frame(self.frame, EdgeModel.LATLON, every_inclusion=True)
-            if inclusions > 1
+            if uploaded.inclusion_count > 1
             else None
         )
 
